@@ -1,0 +1,109 @@
+"""Code generation: a validated module -> CPython code objects.
+
+`compile_module` translates every defined function (translate.py) and builds one small
+factory code object for the module: evaluated in an instance's namespace it returns the
+function objects, made with `MAKE_FUNCTION` (functions made by `types.FunctionType`
+never get CPython 3.13's fast call path). Code objects hold no instance state, only
+names looked up in the namespace, so one compilation serves every instance.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import types
+from dataclasses import dataclass, field
+
+from bytecode import Bytecode, Instr
+
+from ..wasm.module import Module
+from .emit import Ops
+from .translate import Translator
+
+__all__ = ["CompiledCode", "compile_module", "display_name", "cell_globals"]
+
+
+@dataclass
+class CompiledCode:
+    factory: types.CodeType  # eval(factory, ns) -> list of functions, one per defined function
+    sources: dict[int, str] = field(default_factory=dict)  # function index -> listing
+    func_names: dict[int, str] = field(default_factory=dict)  # function index -> display name
+
+
+_NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
+
+
+def python_identifier(name: str, fallback: str) -> str:
+    """A safe identifier for a wasm name: anything outside [0-9A-Za-z_] becomes `_`, so
+    no module can put quotes, newlines or code into a listing or a code object name."""
+    ident = _NOT_IDENT.sub("_", name)
+    if not ident or ident[0].isdigit():
+        ident = "_" + ident
+    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):
+        ident += "_"
+    return ident or fallback
+
+
+def display_name(module: Module, index: int) -> str:
+    """Name-section name, else first export name, else `$<index>`."""
+    name = module.names.functions.get(index)
+    if name is None:
+        for e in module.exports:
+            if e.kind == "func" and e.index == index:
+                name = e.name
+                break
+    return name if name is not None else f"${index}"
+
+
+def cell_globals(module: Module) -> frozenset:
+    """Mutable globals shared with other instances (imported or exported): they live
+    in a one-element list; every other global is a plain namespace entry."""
+    shared = set()
+    n = 0
+    for imp in module.imports:
+        if imp.kind == "global":
+            if imp.type.mutable:
+                shared.add(n)
+            n += 1
+    all_types = module.all_global_types()
+    for e in module.exports:
+        if e.kind == "global" and all_types[e.index].mutable:
+            shared.add(e.index)
+    return frozenset(shared)
+
+
+def compile_module(module: Module, info, *, module_name: str | None = None,
+                   ensure_termination: bool = False) -> CompiledCode:
+    cells = cell_globals(module)
+    nimp = module.num_imported_funcs
+    mod_label = python_identifier(module_name or module.names.module or "module", "module")
+    result = CompiledCode(factory=None)
+    codes = []
+    for k, (finfo, code) in enumerate(zip(info.funcs, module.codes)):
+        index = nimp + k
+        shown = display_name(module, index)
+        ident = python_identifier(shown.lstrip("$"), f"f{index}") if not shown.startswith("$") else f"f{index}"
+        t = Translator(module, finfo, code, info.func_types, cells, name=ident,
+                       filename=f"<wasm://{mod_label}/{ident}>",
+                       ensure_termination=ensure_termination)
+        tr = t.translate()
+        codes.append(tr.code)
+        result.sources[index] = tr.listing
+        result.func_names[index] = shown
+    result.factory = _factory(codes, mod_label)
+    return result
+
+
+def _factory(codes: list, label: str) -> types.CodeType:
+    bc = Bytecode()
+    bc.name = bc.qualname = "<factory>"
+    bc.filename = f"<wasm://{label}>"
+    bc.first_lineno = 1
+    bc.extend(Ops.resume())
+    bc.append(Instr("BUILD_LIST", 0))
+    for code in codes:
+        bc.append(Instr("LOAD_CONST", code))
+        bc.extend(Ops.make_function())
+        bc.append(Instr("LIST_APPEND", 1))
+    bc.extend(Ops.return_value())
+    return bc.to_code(stacksize=3)
