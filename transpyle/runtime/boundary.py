@@ -1,0 +1,454 @@
+"""The Python <-> wasm call boundary.
+
+Everything that crosses between Python code and compiled wasm code goes through here:
+
+* value conversion, in four directions, generated once per function type (see
+  `Converters`): natural values (API.md: signed ints, floats) and the public raw
+  encoding of `call_raw` (unsigned ints, IEEE bit patterns) to and from the internal
+  representation the generated code uses (unsigned ints, f32 as an exact float);
+* `call`, the one entry from Python into wasm: it sets the recursion limit on the
+  outermost entry and turns every exception that escapes wasm code into a `Trap`,
+  except the ones a host function raised (`HostError`, unwrapped here) and
+  `BaseException`s such as `KeyboardInterrupt`;
+* host trampolines: the plain-Python closures that generated code calls for an
+  imported host `Func`.
+
+Why generated source: a trampoline sits on the wasm hot path (every WASI call goes
+through one), and a per-signature closure with the conversions inlined costs a few
+hundred ns less per call than a loop over converter functions. Python-level calls
+only: a C-level callable between two wasm frames crashes 3.11 at depth (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from typing import Any, Callable
+
+from transpyle.errors import Trap
+from transpyle.runtime.numeric import (
+    f32_from_bits,
+    f32_round,
+    f32_to_bits,
+    f64_from_bits,
+    f64_to_bits,
+)
+from transpyle.wasm.types import FuncType, ValueType
+
+DEFAULT_MAX_CALL_DEPTH = 20000
+"""Wasm frames available to one call from Python (`Runtime(max_call_depth=...)`)."""
+
+MAX_NESTED_ENTRIES = 1000
+"""How many calls into wasm may be active at once (a host function calling back into
+wasm is a nested entry). Every nested entry costs C stack (a call through `__call__`
+starts a new C-level evaluation loop): 3.11 has no C recursion guard and segfaults
+between 5,000 and 10,000 such re-entries with an 8 MiB stack; 3.12 and 3.13 raise
+`RecursionError` at about 1,500 and 2,000-5,000. Past this count a call traps with
+"call stack exhausted" on every version."""
+
+_RECURSION_MARGIN = 50
+
+
+class HostError(Exception):
+    """Carries an exception raised by a host function through the wasm frames above it.
+
+    The trampoline wraps (`raise HostError(exc) from exc`), `call` unwraps and re-raises
+    `exc` itself, so the caller sees the host's exception unchanged. Generated code never
+    catches it; it only needs to be told apart from the exceptions that mean a trap
+    (`IndexError`, `struct.error`, ...), which a host function may raise too.
+    """
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException):
+        super().__init__(exc)
+        self.exc = exc
+
+
+# -- call -----------------------------------------------------------------------------
+
+_nesting = 0  # calls into wasm active right now, over all threads
+
+
+def _python_depth() -> int:
+    f = sys._getframe(1)
+    n = 0
+    while f is not None:
+        n += 1
+        f = f.f_back
+    return n
+
+
+def call(fn: Callable, args, max_call_depth: int | None = None) -> Any:
+    """Call the raw wasm callable `fn` with raw `args` (a sequence) and return its raw
+    result (None, a value or a tuple). Exceptions leave as described in the module
+    docstring.
+
+    The recursion limit is set on the OUTERMOST entry only: current Python depth +
+    `max_call_depth` + a small margin, restored when that entry returns. Nested entries
+    (host functions calling back in) share the budget; they are counted, and past
+    `MAX_NESTED_ENTRIES` the call traps. The counter is process-wide, like the
+    recursion limit itself: with several threads in wasm at once, the first one in
+    sets the limit and the last one out restores it.
+    """
+    global _nesting
+    if _nesting:
+        if _nesting >= MAX_NESTED_ENTRIES:
+            raise Trap("call stack exhausted")
+        outer = False
+    else:
+        outer = True
+        old_limit = sys.getrecursionlimit()
+        depth = DEFAULT_MAX_CALL_DEPTH if max_call_depth is None else max_call_depth
+        sys.setrecursionlimit(_python_depth() + depth + _RECURSION_MARGIN)
+    _nesting += 1
+    try:
+        return fn(*args)
+    except Trap as trap:
+        _attach_stack(trap, trap.__traceback__)
+        raise
+    except HostError as wrapped:
+        exc = wrapped.exc
+    except Exception as err:  # noqa: BLE001 - every other exception is a trap or a bug
+        exc = translate(err)
+    finally:
+        _nesting -= 1
+        if outer:
+            sys.setrecursionlimit(old_limit)
+    # raised outside the `except` blocks so that the host's exception is re-raised
+    # unchanged (no __context__ pointing at the HostError that carried it)
+    raise exc
+
+
+def translate(err: Exception) -> BaseException:
+    """The `Trap` for an exception that escaped generated code (not a Trap, not from a
+    host function)."""
+    tb = err.__traceback__
+    if isinstance(err, RecursionError):
+        trap = Trap("call stack exhausted")
+        # the cause would keep every frame of the deep stack alive: only the names
+        _attach_stack(trap, tb)
+        return trap
+    if isinstance(err, struct.error):
+        text = str(err)
+        if text.startswith(("unpack_from requires a buffer", "pack_into requires a buffer")):
+            return _trap("out of bounds memory access", err, tb)
+        return _internal(err, tb)
+    if isinstance(err, IndexError):
+        return _trap("out of bounds memory access", err, tb)
+    if isinstance(err, OverflowError) and "ssize_t" in str(err):
+        return _trap("out of bounds memory access", err, tb)  # an address beyond 2**63
+    if isinstance(err, ZeroDivisionError):
+        return _trap("integer divide by zero", err, tb)
+    if isinstance(err, MemoryError):
+        return _trap("out of memory", err, tb)
+    return _internal(err, tb)
+
+
+def _trap(message: str, cause: BaseException, tb) -> Trap:
+    trap = Trap(message)
+    trap.__cause__ = cause
+    _attach_stack(trap, tb)
+    return trap
+
+
+def _internal(err: Exception, tb) -> Trap:
+    # a transpyle bug (generated code or a helper raised something unexpected): keep it
+    # visible, with the original exception and traceback as the cause
+    return _trap(f"internal error: {err!r}", err, tb)
+
+
+_STACK_LIMIT = 100
+
+
+def wasm_stack(tb) -> list[str]:
+    """The wasm frames of a traceback, innermost first, as `module.function` strings
+    (code objects named `<wasm://MODULE/FUNCTION>`); runs of one function are folded."""
+    names: list[str] = []
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith("<wasm://") and filename.endswith(">"):
+            names.append(filename[8:-1].replace("/", ".", 1))
+        tb = tb.tb_next
+    names.reverse()
+    out: list[str] = []
+    i = 0
+    while i < len(names) and len(out) < _STACK_LIMIT:
+        j = i
+        while j < len(names) and names[j] == names[i]:
+            j += 1
+        out.append(names[i] if j - i == 1 else f"{names[i]} (x{j - i})")
+        i = j
+    if i < len(names):
+        out.append(f"... {len(names) - i} more frames")
+    return out
+
+
+def _attach_stack(trap: Trap, tb) -> None:
+    stack = wasm_stack(tb)
+    if len(stack) > len(trap.wasm_stack):
+        trap.wasm_stack = stack
+
+
+# -- value conversion -----------------------------------------------------------------
+
+_I32, _I64, _F32, _F64, _V128 = (ValueType.I32, ValueType.I64, ValueType.F32,
+                                 ValueType.F64, ValueType.V128)
+_FUNCREF, _EXTERNREF = ValueType.FUNCREF, ValueType.EXTERNREF
+
+_INT_BITS = {_I32: 32, _I64: 64, _V128: 128}
+
+
+def _int_checker(t: ValueType):
+    bits = _INT_BITS[t]
+    lo, hi, mask = -(1 << (bits - 1)), (1 << bits) - 1, (1 << bits) - 1
+    name = str(t)
+
+    def check(x, where):
+        if isinstance(x, int):
+            if lo <= x <= hi:
+                return x & mask
+            raise ValueError(f"{where}: {x} is out of range for {name} "
+                             f"(accepted: {lo} .. {hi}, signed or unsigned)")
+        raise TypeError(f"{where}: expected an int for {name}, got {type(x).__name__}")
+
+    check.__name__ = f"to_{name}"
+    return check
+
+
+to_i32 = _int_checker(_I32)
+to_i64 = _int_checker(_I64)
+to_v128 = _int_checker(_V128)
+
+
+def _bits_checker(bits: int, name: str):
+    hi = (1 << bits) - 1
+
+    def check(x, where):
+        if isinstance(x, int):
+            if 0 <= x <= hi:
+                return x
+            raise ValueError(f"{where}: {x} is not a {bits}-bit pattern for {name}")
+        raise TypeError(f"{where}: expected the {name} bit pattern as an int, "
+                        f"got {type(x).__name__}")
+
+    return check
+
+
+_bits32 = _bits_checker(32, "f32")
+_bits64 = _bits_checker(64, "f64")
+
+
+def to_f32(x, where):
+    """A natural number -> the f32 value (rounded to single precision)."""
+    if isinstance(x, float):
+        return f32_round(x)
+    if isinstance(x, int):
+        try:
+            return f32_round(float(x))
+        except OverflowError:
+            return f32_round(float("inf") if x > 0 else float("-inf"))
+    raise TypeError(f"{where}: expected a float for f32, got {type(x).__name__}")
+
+
+def to_f64(x, where):
+    if isinstance(x, float):
+        return x
+    if isinstance(x, int):
+        try:
+            return float(x)
+        except OverflowError:
+            return float("inf") if x > 0 else float("-inf")
+    raise TypeError(f"{where}: expected a float for f64, got {type(x).__name__}")
+
+
+def to_funcref(x, where):
+    from transpyle.runtime.externs import Function
+
+    if x is None or isinstance(x, Function):
+        return x
+    raise TypeError(f"{where}: expected a Function or None for funcref, "
+                    f"got {type(x).__name__}")
+
+
+def raw_f32(x, where):
+    return f32_from_bits(_bits32(x, where))
+
+
+def raw_f64(x, where):
+    return f64_from_bits(_bits64(x, where))
+
+
+def raw_int(t: ValueType):
+    return {_I32: to_i32, _I64: to_i64, _V128: to_v128}[t]
+
+
+# Per value type, how to write each conversion as an expression of `{x}`; names used
+# in the expressions come from `_CONV_GLOBALS`. `{w}` is a string constant naming the
+# place ("argument 0", "result 1").
+_NAT_TO_INT = {  # natural -> internal
+    _I32: "to_i32({x}, {w})", _I64: "to_i64({x}, {w})", _V128: "to_v128({x}, {w})",
+    _F32: "to_f32({x}, {w})", _F64: "to_f64({x}, {w})",
+    _FUNCREF: "to_funcref({x}, {w})", _EXTERNREF: "{x}",
+}
+_INT_TO_NAT = {  # internal -> natural (the value is normalised; a bool is an i32 0/1)
+    _I32: "((({x}) & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000",
+    _I64: "((({x}) & 0xFFFFFFFFFFFFFFFF) ^ 0x8000000000000000) - 0x8000000000000000",
+    _V128: "({x}) & 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+    _F32: "{x}", _F64: "{x}", _FUNCREF: "{x}", _EXTERNREF: "{x}",
+}
+_RAW_TO_INT = {  # public raw (call_raw) -> internal
+    _I32: "to_i32({x}, {w})", _I64: "to_i64({x}, {w})", _V128: "to_v128({x}, {w})",
+    _F32: "raw_f32({x}, {w})", _F64: "raw_f64({x}, {w})",
+    _FUNCREF: "to_funcref({x}, {w})", _EXTERNREF: "{x}",
+}
+_INT_TO_RAW = {  # internal -> public raw
+    _I32: "({x}) & 0xFFFFFFFF", _I64: "({x}) & 0xFFFFFFFFFFFFFFFF",
+    _V128: "({x}) & 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+    _F32: "f32_to_bits({x})", _F64: "f64_to_bits({x})",
+    _FUNCREF: "{x}", _EXTERNREF: "{x}",
+}
+
+
+def _results_arity_error(r, n):
+    try:
+        got = f"{len(r)} values"
+    except TypeError:
+        got = f"a {type(r).__name__}"
+    return TypeError(f"host function returned {got}, expected a sequence of {n} results")
+
+
+_CONV_GLOBALS = {
+    "to_i32": to_i32, "to_i64": to_i64, "to_v128": to_v128, "to_f32": to_f32,
+    "to_f64": to_f64, "to_funcref": to_funcref, "raw_f32": raw_f32, "raw_f64": raw_f64,
+    "f32_to_bits": f32_to_bits, "f64_to_bits": f64_to_bits,
+    "Trap": Trap, "HostError": HostError, "_arity": _results_arity_error,
+    "__builtins__": __builtins__,
+}
+
+
+def _expr(table, t: ValueType, x: str, where: str) -> str:
+    return table[t].format(x=x, w=repr(where))
+
+
+def _args_fn(ft: FuncType, table, direction: str):
+    """`f(args: tuple) -> tuple`: checks the count and converts each argument."""
+    n = len(ft.params)
+    conv = ", ".join(_expr(table, t, f"args[{i}]", f"argument {i} ({t})")
+                     for i, t in enumerate(ft.params))
+    src = (f"def convert_args(args):\n"
+           f"    if len(args) != {n}:\n"
+           f"        raise TypeError(f'{{len(args)}} arguments given to a function of type "
+           f"{ft}: it takes {n}')\n"
+           f"    return ({conv}{',' if n == 1 else ''})\n")
+    return _define(src, "convert_args", f"{direction} {ft}")
+
+
+def _results_fn(ft: FuncType, table, direction: str, several: str):
+    """`f(r) -> value`: None / the value / `several` ('tuple' or 'list') of values."""
+    n = len(ft.results)
+    if n == 0:
+        body = "    return None\n" if several == "tuple" else "    return []\n"
+    elif n == 1:
+        e = _expr(table, ft.results[0], "r", "result 0")
+        body = f"    return {e}\n" if several == "tuple" else f"    return [{e}]\n"
+    else:
+        items = ", ".join(_expr(table, t, f"r[{i}]", f"result {i}")
+                          for i, t in enumerate(ft.results))
+        body = f"    return ({items})\n" if several == "tuple" else f"    return [{items}]\n"
+    return _define("def convert_results(r):\n" + body, "convert_results",
+                   f"{direction} {ft}")
+
+
+def _define(src: str, name: str, what: str):
+    ns = dict(_CONV_GLOBALS)
+    exec(compile(src, f"<transpyle boundary: {what}>", "exec"), ns)
+    return ns[name]
+
+
+def _trampoline_maker(ft: FuncType):
+    """`make(fn) -> trampoline`: a raw callable for generated code that calls the host
+    callable `fn` with natural values and returns raw results."""
+    params = [f"a{i}" for i in range(len(ft.params))]
+    call_args = ", ".join(_expr(_INT_TO_NAT, t, p, "")
+                          for t, p in zip(ft.params, params))
+    n = len(ft.results)
+    lines = [f"def make(fn):",
+             f"    def trampoline({', '.join(params)}):",
+             f"        try:",
+             f"            r = fn({call_args})"]
+    if n == 1:
+        lines.append("            return " + _expr(_NAT_TO_INT, ft.results[0], "r",
+                                                   "host function result"))
+    elif n > 1:
+        items = ", ".join(_expr(_NAT_TO_INT, t, f"r[{i}]", f"host function result {i}")
+                          for i, t in enumerate(ft.results))
+        lines += [f"            try:",
+                  f"                if len(r) != {n}:",
+                  f"                    raise _arity(r, {n})",
+                  f"            except TypeError:",
+                  f"                raise _arity(r, {n}) from None",
+                  f"            return ({items})"]
+    # a Trap raised by the host (or by wasm code it called) stays a trap; a
+    # RecursionError means the stack is exhausted, whoever hit the limit
+    lines += ["        except (Trap, HostError, RecursionError):",
+              "            raise",
+              "        except Exception as exc:",
+              "            raise HostError(exc) from exc",
+              "    return trampoline"]
+    return _define("\n".join(lines) + "\n", "make", f"host trampoline {ft}")
+
+
+class Converters:
+    """The conversions of one function type (cached: `Converters.of(ft)`)."""
+
+    __slots__ = ("natural_args", "natural_results", "raw_args", "raw_results",
+                 "make_trampoline")
+    _cache: dict[FuncType, "Converters"] = {}
+
+    def __init__(self, ft: FuncType):
+        self.natural_args = _args_fn(ft, _NAT_TO_INT, "natural")
+        self.natural_results = _results_fn(ft, _INT_TO_NAT, "natural", "tuple")
+        self.raw_args = _args_fn(ft, _RAW_TO_INT, "raw")
+        self.raw_results = _results_fn(ft, _INT_TO_RAW, "raw", "list")
+        self.make_trampoline = _trampoline_maker(ft)
+
+    @classmethod
+    def of(cls, ft: FuncType) -> "Converters":
+        conv = cls._cache.get(ft)
+        if conv is None:
+            conv = cls._cache[ft] = cls(ft)
+        return conv
+
+
+# single values (globals, tables)
+def natural_to_internal(t: ValueType, x, where: str = "value"):
+    if t is _EXTERNREF:
+        return x
+    return {_I32: to_i32, _I64: to_i64, _V128: to_v128, _F32: to_f32, _F64: to_f64,
+            _FUNCREF: to_funcref}[t](x, where)
+
+
+def internal_to_natural(t: ValueType, x):
+    if t is _I32:
+        return ((x & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000
+    if t is _I64:
+        return ((x & 0xFFFFFFFFFFFFFFFF) ^ 0x8000000000000000) - 0x8000000000000000
+    return x
+
+
+def raw_to_internal(t: ValueType, x, where: str = "value"):
+    if t is _EXTERNREF:
+        return x
+    return {_I32: to_i32, _I64: to_i64, _V128: to_v128, _F32: raw_f32, _F64: raw_f64,
+            _FUNCREF: to_funcref}[t](x, where)
+
+
+def internal_to_raw(t: ValueType, x):
+    if t is _F32:
+        return f32_to_bits(x)
+    if t is _F64:
+        return f64_to_bits(x)
+    if t in _INT_BITS:
+        return x & ((1 << _INT_BITS[t]) - 1)
+    return x
