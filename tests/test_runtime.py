@@ -552,6 +552,24 @@ def test_max_call_depth_option():
         Runtime(max_call_depth=0)
 
 
+def test_call_depth_budget_is_on_top_of_the_caller():
+    """max_call_depth frames are available however deep the Python caller already is
+    (the limit is raised by max_call_depth above the current one)."""
+    inst = load("""(module (func $r (export "r") (param i32) (result i32)
+        local.get 0 i32.eqz if (result i32) i32.const 0
+        else local.get 0 i32.const 1 i32.sub call $r i32.const 1 i32.add end))""",
+                rt=Runtime(max_call_depth=3000))
+    f, depth = sys._getframe(), 0
+    while f is not None:
+        f, depth = f.f_back, depth + 1
+
+    def deep(k):
+        return deep(k - 1) if k else inst.exports["r"](2990)
+
+    assert deep(sys.getrecursionlimit() - depth - 30) == 2990
+    assert sys.getrecursionlimit() == _LIMIT
+
+
 # -- linking ----------------------------------------------------------------------------
 
 IMPORTS = """

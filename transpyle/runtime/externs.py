@@ -315,16 +315,12 @@ class Function:
         """Call with natural values; None, the result, or a tuple of results.
 
         `ctx` is accepted for the API's sake; contexts are not implemented yet."""
-        conv = self._conv
-        return conv.natural_results(
-            boundary.call(self.fn, conv.natural_args(args), self._max_call_depth))
+        return self._conv.natural_call(self.fn, args, self._max_call_depth)
 
     def call_raw(self, *args, ctx=None) -> list:
         """Call with raw encodings (ints unsigned, floats as IEEE bit patterns); the list
         of raw results."""
-        conv = self._conv
-        return conv.raw_results(
-            boundary.call(self.fn, conv.raw_args(args), self._max_call_depth))
+        return self._conv.raw_call(self.fn, args, self._max_call_depth)
 
     def __repr__(self) -> str:
         kind = "host function" if self.host is not None else "Function"
