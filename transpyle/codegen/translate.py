@@ -555,9 +555,9 @@ class Translator:
         ft = self.module.types[typeidx]
         n = len(ft.params)
         idx = self.stack[-1]
-        self.emit(_mask_code(idx))
         args = self.stack[len(self.stack) - 1 - n:-1]
-        start = args[0].start if n else len(self.out)
+        start = args[0].start if n else idx.start
+        self.emit(_mask_code(idx))
         temps = [self.temp(k) for k in range(n + 1)]
         self.emit([Instr("STORE_FAST", t) for t in reversed(temps)])
         self.emit(Ops.load_global_callable("call_indirect")
