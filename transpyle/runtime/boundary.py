@@ -2,11 +2,11 @@
 
 Everything that crosses between Python code and compiled wasm code goes through here:
 
-* value conversion, in four directions, generated once per function type (see
-  `Converters`): natural values (API.md: signed ints, floats) and the public raw
-  encoding of `call_raw` (unsigned ints, IEEE bit patterns) to and from the internal
-  representation the generated code uses (unsigned ints, f32 as an exact float);
-* `call`, the one entry from Python into wasm: it sets the recursion limit on the
+* value conversion, generated once per function type (see `Converters`): natural
+  values (API.md: signed ints, floats) and the public raw encoding of `call_raw`
+  (unsigned ints, IEEE bit patterns) to and from the internal representation the
+  generated code uses (unsigned ints, f32 as an exact float);
+* `call`, the one entry from Python into wasm: it raises the recursion limit on the
   outermost entry and turns every exception that escapes wasm code into a `Trap`,
   except the ones a host function raised (`HostError`, unwrapped here) and
   `BaseException`s such as `KeyboardInterrupt`;
@@ -14,9 +14,10 @@ Everything that crosses between Python code and compiled wasm code goes through 
   imported host `Func`.
 
 Why generated source: a trampoline sits on the wasm hot path (every WASI call goes
-through one), and a per-signature closure with the conversions inlined costs a few
-hundred ns less per call than a loop over converter functions. Python-level calls
-only: a C-level callable between two wasm frames crashes 3.11 at depth (DESIGN.md).
+through one); a per-signature closure with the conversions inlined took 290 ns per
+call on 3.11 where a generic `*args` closure looping over converter functions took
+1,000 ns. Python-level calls only: a C-level callable between two wasm frames
+crashes 3.11 at depth (DESIGN.md).
 """
 
 from __future__ import annotations

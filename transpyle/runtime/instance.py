@@ -100,15 +100,11 @@ class Instance:
         """The `Function` of function index `index` (the same object every time; for an
         import, the imported `Function` itself)."""
         f = self._functions[index]
-        if f is None:
-            m = self.compiled.module
-            func_types = self.compiled.info.func_types
-            f = Function(
-                self.namespace[f"f{index}"], func_types[index], instance=self,
-                name=self.compiled.code.func_names.get(index) or f"func{index}",
+        if f is None:  # a defined function (imports are filled in at instantiation)
+            f = self._functions[index] = Function(
+                self.namespace[f"f{index}"], self.compiled.info.func_types[index],
+                instance=self, name=self.compiled.code.func_names.get(index) or f"${index}",
                 index=index, max_call_depth=self.runtime.max_call_depth)
-            assert index >= m.num_imported_funcs
-            self._functions[index] = f
         return f
 
     def global_(self, index: int) -> Global:
