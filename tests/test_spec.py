@@ -1,10 +1,9 @@
 """The official spec suite (tests/spectest/<suite>/*.json), one test per command file.
 
-SCOPE is "compile-only" while the runtime cannot instantiate: each file's binary
-assert_malformed/assert_invalid commands run and every `module` command's module must
-compile; the rest is skipped and counted. It becomes "full" when instantiation lands.
-SIMD_SCOPE lets the v2/simd_* files stay at decode/validate while SCOPE is "full"
-(they are also marked `simd`: `-m "not simd"` deselects them).
+Each group of files runs in a scope (see spec_runner.py): "full" runs every command;
+"compile-only" runs the binary assert_malformed/assert_invalid commands and compiles
+every `module` command's module, and skips (and counts) the rest. SCOPES below says,
+with the reason, which groups are not yet "full".
 
 Subsets: `python -m pytest tests/test_spec.py --spec-filter=v2/simd_` (substring) or
 `--spec-filter='v1/br*'` (glob). The session ends with a per-file summary table.
@@ -18,8 +17,26 @@ import pytest
 
 from spec_runner import SPECTEST_DIR, SUITES, run_file, suite_files
 
-SCOPE = "compile-only"
-SIMD_SCOPE = SCOPE
+# Scope per group of files. A group below "full" skips its execution commands, counted
+# in the summary table; the reason says what its execution still needs.
+SCOPES = {
+    "v1": "full",
+    "v2": "full",
+    # execution of the 0xFD instructions needs transpyle/runtime/simd.py (in progress)
+    "v2/simd": "compile-only",
+    # return_call must not grow the Python stack: a 1,000,000-deep tail recursion is
+    # in the suite; that needs the tail-call lowering (in progress)
+    "tail-call": "compile-only",
+    # the atomic instructions need their helpers (in progress)
+    "threads": "compile-only",
+}
+
+
+def scope_of(path) -> str:
+    suite = path.parent.name
+    if suite == "v2" and path.stem.startswith("simd_"):
+        return SCOPES["v2/simd"]
+    return SCOPES[suite]
 
 MAX_REPORTED_FAILURES = 25
 
@@ -51,8 +68,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def test_spec_file(spec_file, spec_results):
-    is_simd = spec_file.stem.startswith("simd_")
-    result = run_file(spec_file, scope=SIMD_SCOPE if is_simd else SCOPE)
+    result = run_file(spec_file, scope=scope_of(spec_file))
     spec_results.append(result)
     if result.failures:
         shown = "\n".join(f"  {f}" for f in result.failures[:MAX_REPORTED_FAILURES])
