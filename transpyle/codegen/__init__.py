@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bytecode import Bytecode, Instr
 
 from ..wasm.module import Module
+from ..wasm.opcodes import RETURN_CALL, RETURN_CALL_INDIRECT
 from .emit import Ops
 from .translate import Translator
 
@@ -28,6 +29,9 @@ class CompiledCode:
     factory: types.CodeType  # eval(factory, ns) -> list of functions, one per defined function
     sources: dict[int, str] = field(default_factory=dict)  # function index -> listing
     func_names: dict[int, str] = field(default_factory=dict)  # function index -> display name
+    # functions with tail calls, in the order the factory appends their bodies after the
+    # drivers: f{i} is the driver, b{i} the body
+    tail_bodies: list[int] = field(default_factory=list)
 
 
 _NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
@@ -78,20 +82,50 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
     nimp = module.num_imported_funcs
     mod_label = python_identifier(module_name or module.names.module or "module", "module")
     result = CompiledCode(factory=None)
+    tail = frozenset(nimp + k for k, code in enumerate(module.codes)
+                     if any(ins[0] in _TAIL_OPS for ins in code.body))
+    result.tail_bodies = sorted(tail)
     codes = []
+    bodies = []
     for k, (finfo, code) in enumerate(zip(info.funcs, module.codes)):
         index = nimp + k
         shown = display_name(module, index)
         ident = python_identifier(shown.lstrip("$"), f"f{index}") if not shown.startswith("$") else f"f{index}"
         t = Translator(module, finfo, code, info.func_types, cells, name=ident,
                        filename=f"<wasm://{mod_label}/{ident}>",
-                       ensure_termination=ensure_termination)
+                       ensure_termination=ensure_termination, tail_funcs=tail)
         tr = t.translate()
-        codes.append(tr.code)
+        if index in tail:
+            bodies.append(tr.code)
+            codes.append(tail_driver(index, len(finfo.type.params), ident))
+        else:
+            codes.append(tr.code)
         result.sources[index] = tr.listing
         result.func_names[index] = shown
-    result.factory = _factory(codes, mod_label)
+    result.factory = _factory(codes + bodies, mod_label)
     return result
+
+
+_TAIL_OPS = frozenset({RETURN_CALL, RETURN_CALL_INDIRECT})
+_DRIVER_ARITY = 8
+
+
+def tail_driver(index: int, nparams: int, ident: str) -> types.CodeType:
+    """The callable of a function with tail calls: run its body `b{index}` and, while
+    it returns a `TailCall`, call the target with fixed arity (CALL_FUNCTION_EX would
+    put a C frame between wasm frames). Plain Python, compiled from source once per
+    function; its filename is not a wasm:// one, so it is no wasm frame in traces."""
+    params = ", ".join(f"l{i}" for i in range(nparams))
+    lines = [f"def {ident}({params}):", f"    r = b{index}({params})",
+             "    while type(r) is TailCall:", "        f = r.fn", "        a = r.args",
+             "        n = len(a)"]
+    for n in range(_DRIVER_ARITY + 1):
+        args = ", ".join(f"a[{k}]" for k in range(n))
+        lines.append(f"        {'if' if n == 0 else 'elif'} n == {n}:")
+        lines.append(f"            r = f({args})")
+    lines += ["        else:", "            r = f(*a)", "    return r"]
+    module_code = compile("\n".join(lines) + "\n", "<transpyle tail-call driver>", "exec")
+    return next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
 
 
 def _factory(codes: list, label: str) -> types.CodeType:

@@ -109,7 +109,7 @@ class TranslationResult:
 class Translator:
     def __init__(self, module: Module, info, code: Code, func_types: list[FuncType],
                  cell_globals: frozenset, *, name: str, filename: str,
-                 ensure_termination: bool = False):
+                 ensure_termination: bool = False, tail_funcs: frozenset = frozenset()):
         self.module = module
         self.info = info
         self.code = code
@@ -118,6 +118,7 @@ class Translator:
         self.name = name
         self.filename = filename
         self.ensure_termination = ensure_termination
+        self.tail_funcs = tail_funcs
         self.global_types = module.all_global_types()
 
         self.out: list = []
@@ -570,13 +571,49 @@ class Translator:
         self.emit(Ops.call(n))
         self.push_results(ft.results, start)
 
+    # Tail calls: a function containing return_call* is compiled as a body that
+    # returns `TailCall(target, args)`; its driver (tail_driver) loops on those, so
+    # tail recursion of any depth uses one Python frame. A target that makes no tail
+    # calls itself is simply called and its result returned.
+
     def op_return_call(self, i, imm):
-        self.op_call(i, imm)
-        self.do_return()
+        ft = self.func_types[imm]
+        if imm not in self.tail_funcs and imm >= self.module.num_imported_funcs:
+            self.op_call(i, imm)
+            self.do_return()
+            return
+        n = len(ft.params)
+        target = f"b{imm}" if imm in self.tail_funcs else f"f{imm}"
+        self.prepare(n, Ops.load_global_callable("TailCall")
+                     + [Instr("LOAD_GLOBAL", (False, target))], self.norm_fixups(n))
+        self.pop(n)
+        self.emit([Instr("BUILD_TUPLE", n)] + Ops.call(2))
+        self.return_marker()
 
     def op_return_call_indirect(self, i, imm):
-        self.op_call_indirect(i, imm)
-        self.do_return()
+        typeidx, table = imm
+        n = len(self.module.types[typeidx].params)
+        idx = self.stack[-1]
+        self.emit(_mask_code(idx))
+        args = self.stack[len(self.stack) - 1 - n:-1]
+        temps = [self.temp(k) for k in range(n + 1)]
+        self.emit([Instr("STORE_FAST", t) for t in reversed(temps)])
+        self.emit(Ops.load_global_callable("TailCall")
+                  + Ops.load_global_callable("call_indirect_tail")
+                  + [Instr("LOAD_GLOBAL", (False, f"T{table}")), Instr("LOAD_FAST", temps[n]),
+                     Instr("LOAD_GLOBAL", (False, f"ty{typeidx}"))] + Ops.call(3))
+        for t, s in zip(temps, args):
+            self.emit([Instr("LOAD_FAST", t)] + _mask_code(s))
+        self.pop(n + 1)
+        self.emit([Instr("BUILD_TUPLE", n)] + Ops.call(2))
+        self.return_marker()
+
+    def return_marker(self) -> None:
+        """Return the TailCall on top of the stack, dropping what lies under it."""
+        for _ in range(len(self.stack)):
+            self.emit([Instr("SWAP", 2), Instr("POP_TOP")])
+        self.emit(Ops.return_value())
+        self.dead()
 
     # -- parametric and variables ----------------------------------------------------
 
@@ -735,7 +772,9 @@ class Translator:
         if kind == op.IMM_MEMARG:  # SIMD loads/stores and atomics: helper(mem, addr, ...)
             n = len(info.params)
             fx = {0: self.address_fixup(imm[1], self.stack[-n])}
-            self.call_global(L.helper_name(name), n, leading=[Instr("LOAD_GLOBAL", (False, "mem0"))],
+            # wait/notify need the Memory object (shared flag, waiters), not its bytes
+            memory = "M0" if name.startswith("memory.atomic.") else "mem0"
+            self.call_global(L.helper_name(name), n, leading=[Instr("LOAD_GLOBAL", (False, memory))],
                              nleading=1, fixups=fx, results=info.results)
         elif kind == op.IMM_MEMARG_LANE:
             n = len(info.params)

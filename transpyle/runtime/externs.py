@@ -55,9 +55,9 @@ class Memory:
     `memory.grow` then fails (returns -1).
     """
 
-    __slots__ = ("data", "max_pages", "limit_pages", "__weakref__")
+    __slots__ = ("data", "max_pages", "limit_pages", "shared", "waiters", "__weakref__")
 
-    def __init__(self, min_pages: int, max_pages: int | None = None):
+    def __init__(self, min_pages: int, max_pages: int | None = None, *, shared: bool = False):
         _check_count(min_pages, "min_pages")
         if max_pages is not None:
             _check_count(max_pages, "max_pages")
@@ -68,8 +68,12 @@ class Memory:
                 raise ValueError(f"max_pages ({max_pages}) exceeds {MAX_PAGES} pages (4 GiB)")
         if min_pages > MAX_PAGES:
             raise ValueError(f"min_pages ({min_pages}) exceeds {MAX_PAGES} pages (4 GiB)")
+        if shared and max_pages is None:
+            raise ValueError("a shared memory needs max_pages")
         self.data = bytearray(min_pages * PAGE_SIZE)
         self.max_pages = max_pages
+        self.shared = shared
+        self.waiters = None  # memory.atomic.wait state, made on first wait (atomics.py)
         # the most pages `grow` may reach: the declared max, lowered by the runtime's
         # memory_limit_pages for memories a runtime creates
         self.limit_pages = MAX_PAGES if max_pages is None else max_pages
@@ -83,7 +87,7 @@ class Memory:
     def type(self) -> MemoryType:
         """The memory's current type: its size as the minimum (what import matching
         compares)."""
-        return MemoryType(Limits(self.size, self.max_pages))
+        return MemoryType(Limits(self.size, self.max_pages, self.shared))
 
     def grow(self, delta: int) -> int:
         """Grow by `delta` pages, zero-filled; the old size in pages, or -1 if the memory
@@ -292,7 +296,7 @@ class Function:
     its index in that instance's function index space, `name` its display name.
     """
 
-    __slots__ = ("fn", "type", "instance", "name", "index", "host", "_conv",
+    __slots__ = ("fn", "type", "instance", "name", "index", "host", "body", "_conv",
                  "_max_call_depth", "__weakref__")
 
     def __init__(self, fn: Callable, type: FuncType, *, instance=None, name: str | None = None,
@@ -304,6 +308,7 @@ class Function:
         self.name = name
         self.index = index
         self.host = host
+        self.body = None  # for a function with tail calls: its body (see support.TailCall)
         self._conv = boundary.Converters.of(type)
         self._max_call_depth = max_call_depth
 

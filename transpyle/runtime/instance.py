@@ -105,6 +105,7 @@ class Instance:
                 self.namespace[f"f{index}"], self.compiled.info.func_types[index],
                 instance=self, name=self.compiled.code.func_names.get(index) or f"${index}",
                 index=index, max_call_depth=self.runtime.max_call_depth)
+            f.body = self.namespace.get(f"b{index}")
         return f
 
     def global_(self, index: int) -> Global:
@@ -179,7 +180,8 @@ def _check_import(imp, ext) -> None:
             ok = (ext.elem_type is imp.type.elem
                   and _limits_match(len(ext.elements), ext.max, imp.type.limits))
         elif kind == "memory":
-            ok = _limits_match(ext.size, ext.max_pages, imp.type.limits)
+            ok = (_limits_match(ext.size, ext.max_pages, imp.type.limits)
+                  and ext.shared == imp.type.limits.shared)
         else:
             ok = ext.type == imp.type
     if not ok:
@@ -277,7 +279,7 @@ def instantiate(runtime: "Runtime", compiled: "CompiledModule", *, name: str | N
             raise LinkError(f"memory minimum exceeds the runtime's memory limit: the module "
                             f"needs {lim.min} pages, memory_limit_pages is {limit}")
         try:
-            mem = Memory(lim.min, lim.max)
+            mem = Memory(lim.min, lim.max, shared=lim.shared)
         except MemoryError:
             raise LinkError(f"cannot allocate a memory of {lim.min} pages") from None
         if limit is not None:
@@ -298,10 +300,14 @@ def instantiate(runtime: "Runtime", compiled: "CompiledModule", *, name: str | N
     # 3. the functions: the factory only makes function objects (they read the
     # namespace when called), so globals that hold ref.func can come after
     raw = eval(compiled.code.factory, ns)  # noqa: S307 - our own generated code object
-    if len(raw) != len(module.funcs):
+    tail = compiled.code.tail_bodies
+    if len(raw) != len(module.funcs) + len(tail):
         raise AssertionError(f"factory made {len(raw)} functions for {len(module.funcs)}")
-    for j, fn in enumerate(raw):
+    for j, fn in enumerate(raw[:len(module.funcs)]):
         ns[f"f{n_imported_funcs + j}"] = fn
+    # functions with tail calls: f{i} is the driver, b{i} the body it loops on
+    for i, body in zip(tail, raw[len(module.funcs):]):
+        ns[f"b{i}"] = body
     # `ref.func i` in a body loads `F{i}`, the Function object; the validator admits it
     # only for the functions the module declares as references
     for i in compiled.info.declared_refs:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 
 from transpyle.errors import Trap
+from transpyle.runtime.atomics import ATOMICS
 from transpyle.runtime.externs import TABLE_MAX_ELEMENTS
 from transpyle.runtime.numeric import NUMERIC, f32_from_bits, f32_to_bits
 from transpyle.wasm.types import PAGE_SIZE
@@ -183,6 +184,33 @@ def call_indirect(T, i, ty):
     return entry.fn
 
 
+def call_indirect_tail(T, i, ty):
+    """`return_call_indirect`'s target: like `call_indirect`, but a function that makes
+    tail calls itself is returned as its body, so the caller's driver loop runs it
+    without a nested frame (tail recursion through a table stays flat)."""
+    if i >= len(T):
+        raise Trap("undefined element")
+    entry = T[i]
+    if entry is None:
+        raise Trap("uninitialized element")
+    if entry.type is not ty:
+        raise Trap("indirect call type mismatch")
+    return entry.body or entry.fn
+
+
+class TailCall:
+    """What the body of a function with tail calls returns for `return_call`: the
+    callable to run next and its raw arguments. The function's driver (codegen's
+    `tail_driver`) loops until it gets a real result, so a chain of tail calls of any
+    length uses one Python frame."""
+
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn, args):
+        self.fn = fn
+        self.args = args
+
+
 def unreachable():
     raise Trap("unreachable")
 
@@ -206,6 +234,8 @@ HELPERS.update({
     "table_grow": table_grow, "table_fill": table_fill, "table_copy": table_copy,
     "table_init": table_init, "elem_drop": elem_drop,
     "call_indirect": call_indirect, "unreachable": unreachable,
+    "call_indirect_tail": call_indirect_tail, "TailCall": TailCall,
 })
+HELPERS.update(ATOMICS)
 """Every name generated code may read besides the per-instance ones (f0, mem0, g0, T0,
 ty0, D0, E0, ...)."""
