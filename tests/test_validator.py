@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -604,22 +603,17 @@ def test_decode_level_structure() -> None:
         validate(func_module([ins("else")]))  # else outside if
 
 
-# -- speed ---------------------------------------------------------------------------
+# -- a large real program -------------------------------------------------------------
+# (speed is measured by tests/bench/bench_compile.py, not asserted here)
 
-BIG = Path("/work/shared/bench/programs/big2500.wasm")
+BIG = Path(__file__).resolve().parents[2] / "shared" / "bench" / "programs" / "big2500.wasm"
 
 
-@pytest.mark.skipif(decode is None or not BIG.exists(), reason="needs the decoder and the benchmark program")
-def test_big_program_validates_quickly() -> None:
+@pytest.mark.skipif(decode is None or not BIG.exists(),
+                    reason="needs the shared benchmark programs beside the checkout")
+def test_big_program_validates() -> None:
     module = decode(BIG.read_bytes())
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        info = validate(module)
-        best = min(best, time.perf_counter() - t0)
+    info = validate(module)
     assert len(info.funcs) == len(module.codes)
     for f, code in zip(info.funcs, module.codes):
         assert len(f.heights) == len(code.body)
-    # the target is well under 0.5 s (about 0.07 s on an idle machine); this bound is
-    # loose so a busy machine does not make the test flaky
-    assert best < 1.5, f"validation took {best:.2f} s"
