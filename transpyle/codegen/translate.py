@@ -330,7 +330,8 @@ class Translator:
         bc.argcount = nparams
         bc.argnames = self.locals[:nparams]
         stacksize = compute_stacksize(out)
-        code = bc.to_code(stacksize=stacksize)
+        code = bc.to_code(stacksize=stacksize, check_pre_and_post=False,
+                          compute_exception_stack_depths=False)
         return TranslationResult(code, "\n".join(self.listing) + "\n", self.name)
 
     # -- control ------------------------------------------------------------------
