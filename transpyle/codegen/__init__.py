@@ -14,11 +14,11 @@ import re
 import types
 from dataclasses import dataclass, field
 
-from bytecode import Bytecode, Instr
+from bytecode import Bytecode
 
 from ..wasm.module import Module
 from ..wasm.opcodes import RETURN_CALL, RETURN_CALL_INDIRECT
-from .emit import Ops
+from .emit import I, Ops, to_instrs
 from .translate import Translator
 
 __all__ = ["CompiledCode", "compile_module", "display_name", "cell_globals"]
@@ -32,6 +32,7 @@ class CompiledCode:
     # functions with tail calls, in the order the factory appends their bodies after the
     # drivers: f{i} is the driver, b{i} the body
     tail_bodies: list[int] = field(default_factory=list)
+    func_idents: dict[int, str] = field(default_factory=dict)  # index -> listing identifier
 
 
 _NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
@@ -76,8 +77,31 @@ def cell_globals(module: Module) -> frozenset:
     return frozenset(shared)
 
 
+def function_idents(module: Module) -> dict[int, str]:
+    """A unique Python identifier per function, for listings and code object names:
+    the name-section name, else an export or import name, else `f<index>`."""
+    out: dict[int, str] = {}
+    used: set[str] = set()
+    nimp = module.num_imported_funcs
+    imports = [i for i in module.imports if i.kind == "func"]
+    for index in range(nimp + len(module.funcs)):
+        name = module.names.functions.get(index)
+        if name is None and index < nimp:
+            name = imports[index].name
+        if name is None:
+            name = display_name(module, index)
+        ident = f"f{index}" if name.startswith("$") else python_identifier(name, f"f{index}")
+        if ident in used:
+            ident = f"{ident}_{index}"
+        used.add(ident)
+        out[index] = ident
+    return out
+
+
 def compile_module(module: Module, info, *, module_name: str | None = None,
-                   ensure_termination: bool = False) -> CompiledCode:
+                   ensure_termination: bool = False, debug: bool = False) -> CompiledCode:
+    """Translate every defined function. `ensure_termination` adds the termination
+    check at loop headers; `debug` keeps each operand-stack value in a local `s<k>`."""
     cells = cell_globals(module)
     nimp = module.num_imported_funcs
     mod_label = python_identifier(module_name or module.names.module or "module", "module")
@@ -85,15 +109,18 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
     tail = frozenset(nimp + k for k, code in enumerate(module.codes)
                      if any(ins[0] in _TAIL_OPS for ins in code.body))
     result.tail_bodies = sorted(tail)
+    idents = function_idents(module)
     codes = []
     bodies = []
     for k, (finfo, code) in enumerate(zip(info.funcs, module.codes)):
         index = nimp + k
-        shown = display_name(module, index)
-        ident = python_identifier(shown.lstrip("$"), f"f{index}") if not shown.startswith("$") else f"f{index}"
+        ident = idents[index]
+        local_names = {i: python_identifier(n, f"l{i}")
+                       for i, n in module.names.locals.get(index, {}).items()}
         t = Translator(module, finfo, code, info.func_types, cells, name=ident,
                        filename=f"<wasm://{mod_label}/{ident}>",
-                       ensure_termination=ensure_termination, tail_funcs=tail)
+                       ensure_termination=ensure_termination, tail_funcs=tail,
+                       func_idents=idents, local_names=local_names, debug=debug)
         tr = t.translate()
         if index in tail:
             bodies.append(tr.code)
@@ -101,7 +128,8 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
         else:
             codes.append(tr.code)
         result.sources[index] = tr.listing
-        result.func_names[index] = shown
+        result.func_names[index] = display_name(module, index)
+    result.func_idents = idents
     result.factory = _factory(codes + bodies, mod_label)
     return result
 
@@ -133,11 +161,9 @@ def _factory(codes: list, label: str) -> types.CodeType:
     bc.name = bc.qualname = "<factory>"
     bc.filename = f"<wasm://{label}>"
     bc.first_lineno = 1
-    bc.extend(Ops.resume())
-    bc.append(Instr("BUILD_LIST", 0))
+    light = Ops.resume() + [I("BUILD_LIST", 0)]
     for code in codes:
-        bc.append(Instr("LOAD_CONST", code))
-        bc.extend(Ops.make_function())
-        bc.append(Instr("LIST_APPEND", 1))
-    bc.extend(Ops.return_value())
-    return bc.to_code(stacksize=3)
+        light += [I("LOAD_CONST", code)] + Ops.make_function() + [I("LIST_APPEND", 1)]
+    light += Ops.return_value()
+    bc.extend(to_instrs(light))
+    return bc.to_code(stacksize=3, check_pre_and_post=False, compute_exception_stack_depths=False)

@@ -34,82 +34,142 @@ DIRECTIONAL_COND_JUMPS = VERSION == (3, 11)
 JUMP_NEEDS_BOOL = VERSION >= (3, 13)
 MAKE_FUNCTION_HAS_FLAGS = VERSION < (3, 13)
 
-__all__ = ["BinaryOp", "Compare", "Instr", "Label", "Ops", "VERSION"]
+__all__ = ["BinaryOp", "Compare", "I", "Label", "Ops", "VERSION", "NOARG", "JUMPS",
+           "to_instrs", "stack_effect"]
+
+NOARG = object()
+
+
+def I(name: str, arg=NOARG) -> list:
+    """A light instruction: [name, arg, line]. The translator fills in the line once the
+    listing statement that shows it is known; `to_instrs` makes `bytecode.Instr`s."""
+    return [name, arg, None]
+
+
+JUMPS = frozenset({"JUMP_FORWARD", "JUMP_BACKWARD", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_FALSE",
+                   "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_FORWARD_IF_FALSE",
+                   "POP_JUMP_BACKWARD_IF_TRUE", "POP_JUMP_BACKWARD_IF_FALSE"})
+UNCONDITIONAL = frozenset({"JUMP_FORWARD", "JUMP_BACKWARD"})
+
+
+def to_instrs(light: list, first_line: int = 1) -> list:
+    """Light instructions and labels -> `bytecode.Instr`s and labels. An instruction
+    without a line takes the previous one's (it belongs to the same statement)."""
+    out = []
+    line = first_line
+    for ins in light:
+        if ins.__class__ is Label:
+            out.append(ins)
+            continue
+        name, arg, ln = ins
+        if ln is not None:
+            line = ln
+        out.append(Instr(name, lineno=line) if arg is NOARG else Instr(name, arg, lineno=line))
+    return out
+
+
+_FIXED_EFFECT = {
+    "RESUME": 0, "NOP": 0, "LOAD_CONST": 1, "LOAD_FAST": 1, "STORE_FAST": -1,
+    "STORE_GLOBAL": -1, "POP_TOP": -1, "PUSH_NULL": 1, "SWAP": 0, "COPY": 1,
+    "BINARY_OP": -1, "COMPARE_OP": -1, "IS_OP": -1, "UNARY_NEGATIVE": 0, "TO_BOOL": 0,
+    "PRECALL": 0, "LIST_APPEND": -1, "STORE_SUBSCR": -3, "RETURN_VALUE": -1,
+    "MAKE_FUNCTION": 0, "JUMP_FORWARD": 0, "JUMP_BACKWARD": 0,
+    "POP_JUMP_IF_TRUE": -1, "POP_JUMP_IF_FALSE": -1, "POP_JUMP_FORWARD_IF_TRUE": -1,
+    "POP_JUMP_FORWARD_IF_FALSE": -1, "POP_JUMP_BACKWARD_IF_TRUE": -1,
+    "POP_JUMP_BACKWARD_IF_FALSE": -1,
+}
+
+
+def stack_effect(name: str, arg) -> int:
+    """Stack effect of the instructions the translator emits (the same on both edges of
+    a conditional jump for all of them)."""
+    e = _FIXED_EFFECT.get(name)
+    if e is not None:
+        return e
+    if name == "LOAD_GLOBAL":
+        return 2 if arg[0] else 1
+    if name == "CALL":  # pops NULL, the callable and the arguments; pushes the result
+        return -arg - 1
+    if name == "UNPACK_SEQUENCE":
+        return arg - 1
+    if name in ("BUILD_TUPLE", "BUILD_LIST"):
+        return 1 - arg
+    raise KeyError(f"no stack effect known for {name}")
 
 
 class Ops:
-    """Builds version-correct instruction lists. Every method returns a list of Instr."""
+    """Builds version-correct light instruction lists."""
 
     __slots__ = ()
 
     @staticmethod
     def resume() -> list:
-        return [Instr("RESUME", 0)]
+        return [I("RESUME", 0)]
 
     @staticmethod
     def load_global_callable(name: str) -> list:
         """Push the global `name` ready to be called (with its NULL)."""
-        return [Instr("LOAD_GLOBAL", (True, name))]
+        return [I("LOAD_GLOBAL", (True, name))]
 
     @staticmethod
     def null_for_callable_on_top() -> list:
         """The callable is on top of the stack: add the NULL that CALL expects."""
         if NULL_AFTER_CALLABLE:
-            return [Instr("PUSH_NULL")]
-        return [Instr("PUSH_NULL"), Instr("SWAP", 2)]
+            return [I("PUSH_NULL")]
+        return [I("PUSH_NULL"), I("SWAP", 2)]
 
     @staticmethod
     def call(nargs: int) -> list:
         if HAS_PRECALL:
-            return [Instr("PRECALL", nargs), Instr("CALL", nargs)]
-        return [Instr("CALL", nargs)]
+            return [I("PRECALL", nargs), I("CALL", nargs)]
+        return [I("CALL", nargs)]
 
     @staticmethod
     def jump(label: Label, backward: bool) -> list:
-        return [Instr("JUMP_BACKWARD" if backward else "JUMP_FORWARD", label)]
+        return [I("JUMP_BACKWARD" if backward else "JUMP_FORWARD", label)]
 
     @staticmethod
     def jump_if(truth: bool, label: Label, backward: bool, is_bool: bool) -> list:
         """Pop the top of the stack and jump to `label` if its truth is `truth`."""
         out = []
         if JUMP_NEEDS_BOOL and not is_bool:
-            out.append(Instr("TO_BOOL"))
+            out.append(I("TO_BOOL"))
         word = "TRUE" if truth else "FALSE"
         if DIRECTIONAL_COND_JUMPS:
             direction = "BACKWARD" if backward else "FORWARD"
-            out.append(Instr(f"POP_JUMP_{direction}_IF_{word}", label))
+            out.append(I(f"POP_JUMP_{direction}_IF_{word}", label))
         elif not backward:
-            out.append(Instr(f"POP_JUMP_IF_{word}", label))
+            out.append(I(f"POP_JUMP_IF_{word}", label))
         else:
             skip = Label()
             inverse = "FALSE" if truth else "TRUE"
-            out += [Instr(f"POP_JUMP_IF_{inverse}", skip), Instr("JUMP_BACKWARD", label), skip]
+            out += [I(f"POP_JUMP_IF_{inverse}", skip), I("JUMP_BACKWARD", label), skip]
         return out
 
     @staticmethod
     def make_function() -> list:
         if MAKE_FUNCTION_HAS_FLAGS:
-            return [Instr("MAKE_FUNCTION", 0)]
-        return [Instr("MAKE_FUNCTION")]
+            return [I("MAKE_FUNCTION", 0)]
+        return [I("MAKE_FUNCTION")]
 
     @staticmethod
     def return_value() -> list:
-        return [Instr("RETURN_VALUE")]
+        return [I("RETURN_VALUE")]
 
     @staticmethod
     def return_none() -> list:
-        return [Instr("LOAD_CONST", None), Instr("RETURN_VALUE")]
+        return [I("LOAD_CONST", None), I("RETURN_VALUE")]
 
     @staticmethod
     def unpack_one() -> list:
         """Replace a one-element sequence on top of the stack by its element."""
-        return [Instr("UNPACK_SEQUENCE", 1)]
+        return [I("UNPACK_SEQUENCE", 1)]
 
     @staticmethod
     def store_item_zero() -> list:
         """`cell[0] = value` with [value, cell] on the stack."""
-        return [Instr("LOAD_CONST", 0), Instr("STORE_SUBSCR")]
+        return [I("LOAD_CONST", 0), I("STORE_SUBSCR")]
 
     @staticmethod
     def is_none(negate: bool = False) -> list:
-        return [Instr("LOAD_CONST", None), Instr("IS_OP", 1 if negate else 0)]
+        return [I("LOAD_CONST", None), I("IS_OP", 1 if negate else 0)]

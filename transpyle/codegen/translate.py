@@ -1,35 +1,56 @@
-"""Translate one validated wasm function body into a CPython code object.
+"""Translate one validated wasm function body into a CPython code object and its listing.
 
-The wasm operand stack is the CPython value stack, locals are fast locals (`l0`, ...),
-`block`/`loop`/`if` are labels and `br`/`br_if`/`br_table` are jumps. The translator keeps
-an abstract stack of `Slot`s (type, value state, and where the slot's code starts in
-the emitted list) so it can:
+The wasm operand stack is the CPython value stack, locals are fast locals, `block`/
+`loop`/`if` are labels and `br`/`br_if`/`br_table` are jumps. The translator keeps an
+abstract stack of `Slot`s:
 
-- wrap integers lazily: a slot is NORM (canonical), WIDE (congruent modulo 2**N,
-  masked only where observed) or BOOL (a Python bool standing for i32 0/1);
-- put a callable *below* operands that were already pushed: code is inserted at the
-  position where the first operand's computation started, when everything since is
-  straight-line code; otherwise the operands are spilled to temporaries and reloaded.
-  Insertions are kept per position and materialised once at the end, so emission
-  never shifts indices.
+- the value state, for lazy wrap-around: NORM (canonical), WIDE (an integer only
+  congruent modulo 2**N, masked where observed) or BOOL (a Python bool for i32 0/1);
+- where the slot's code starts in the emitted list, so a callable can be put *below*
+  operands already pushed: code is inserted at that position when everything since is
+  straight-line, otherwise the operands are spilled to temporaries and reloaded
+  (insertions are materialised once at the end, so indices never shift);
+- its listing expression and the instructions that compute it: values fold into the
+  statement that consumes them, and those instructions get that statement's line.
+  A value that must outlive a statement, a control boundary or a branch is shown as
+  `s<height> = <expr>` (in bytecode it simply stays on the stack; with `debug=True` it
+  is also stored in the local `s<height>` so pdb can print it).
+
+The listing is readable Python: one statement per line, each ending with the wasm byte
+offset; blocks that are branch targets are labelled loops (`while True:  # L2`) with
+`break L2` / `continue L2`, as PEP 3136 proposed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import re
+from dataclasses import dataclass
 
-from bytecode import BinaryOp, Bytecode, Compare, Instr, Label
+from bytecode import BinaryOp, Bytecode, Compare, Label
 
 from ..wasm import opcodes as op
 from ..wasm.module import Code, Module
 from ..wasm.types import F32, F64, I32, I64, V128, FuncType, ValueType
 from . import lowering as L
-from .emit import Ops
+from .emit import JUMPS, NOARG, UNCONDITIONAL, I, Ops, stack_effect, to_instrs
 
 NORM, WIDE, BOOL = 0, 1, 2
-_NOARG = object()
+_HERE = object()  # push()'s default start: where the current instruction's code begins
+_RESERVED_LOCAL = re.compile(r"^(s|_t|l)\d+$")  # stack slots, temporaries, unnamed locals
 MASK = {I32: 0xFFFFFFFF, I64: 0xFFFFFFFFFFFFFFFF}
 ZERO = {I32: 0, I64: 0, F32: 0.0, F64: 0.0, V128: 0}
+
+# Python operator precedence, for parenthesising folded expressions
+TERN, CMP, OR, XOR, AND, SHIFT, ADD, MUL, UNARY, ATOM = 1, 3, 4, 5, 6, 7, 8, 9, 10, 20
+BINOP_TEXT = {
+    BinaryOp.ADD: ("+", ADD), BinaryOp.SUBTRACT: ("-", ADD), BinaryOp.MULTIPLY: ("*", MUL),
+    BinaryOp.AND: ("&", AND), BinaryOp.OR: ("|", OR), BinaryOp.XOR: ("^", XOR),
+    BinaryOp.LSHIFT: ("<<", SHIFT), BinaryOp.RSHIFT: (">>", SHIFT),
+    BinaryOp.FLOOR_DIVIDE: ("//", MUL), BinaryOp.REMAINDER: ("%", MUL),
+}
+CMP_TEXT = {Compare.LT: "<", Compare.LE: "<=", Compare.EQ: "==", Compare.NE: "!=",
+            Compare.GT: ">", Compare.GE: ">="}
 
 # Loads: op name -> (namespace unpacker, result state). f32 goes through a helper that
 # keeps signalling-NaN bits (a C float->double conversion would quiet them).
@@ -52,16 +73,65 @@ STORES = {
 }
 
 
-class Slot:
-    __slots__ = ("type", "state", "start")
+def int_text(v: int) -> str:
+    return str(v) if v < 0x10000 else hex(v)
 
-    def __init__(self, type, state, start):
+
+def float_text(v: float, helper: str, bits: int) -> tuple[str, int]:
+    if math.isnan(v) or math.isinf(v):
+        return f"{helper}({bits:#x})", ATOM
+    return (repr(v), ATOM) if v >= 0 else (repr(v), UNARY)
+
+
+class Slot:
+    __slots__ = ("type", "state", "start", "expr", "prec", "parts", "deps", "impure", "offset",
+                 "k")
+
+    def __init__(self, type, state, start, expr, prec=ATOM, parts=None, deps=0, impure=False,
+                 offset=0):
         self.type = type
         self.state = state
         self.start = start  # emission index where this slot's code begins, or None
+        self.expr = expr  # listing text
+        self.prec = prec
+        self.parts = parts  # instructions and child slots not yet given a line
+        self.deps = deps  # bit mask of the locals the expression reads
+        self.impure = impure  # reads memory, globals or tables, or calls
+        self.offset = offset
+        self.k = None  # for an integer constant: its LOAD_CONST instruction (for folding)
+
+    def fold(self, value: int) -> bool:
+        """Replace a constant's value at compile time (instead of emitting a fixup)."""
+        if self.k is None:
+            return False
+        self.k[1] = value
+        self.expr = int_text(value)
+        self.prec = ATOM
+        return True
+
+    def fold_add(self, offset: int) -> bool:
+        """An address constant plus a memarg offset, added at compile time."""
+        return self.k is not None and self.state == NORM and self.fold(self.k[1] + offset)
+
+    def text(self, prec: int) -> str:
+        return self.expr if self.prec >= prec else f"({self.expr})"
 
     def __repr__(self):
-        return f"Slot({self.type}, {'NWB'[self.state]}, {self.start})"
+        return f"Slot({self.type}, {'NWB'[self.state]}, {self.start}, {self.expr!r})"
+
+
+def assign_line(parts, line: int) -> None:
+    """Give every instruction of a slot tree the line of the statement that shows it."""
+    stack = [parts]
+    while stack:
+        items = stack.pop()
+        for p in items:
+            if p.__class__ is Slot:
+                if p.parts:
+                    stack.append(p.parts)
+                    p.parts = None
+            elif p.__class__ is list:
+                p[2] = line
 
 
 @dataclass
@@ -73,12 +143,14 @@ class Frame:
     results: tuple
     start_i: int
     end_i: int
+    targeted: bool = False  # some branch targets this label (else: no label, no line)
     else_i: int | None = None
     else_label: Label | None = None
     in_then: bool = False
-    param_states: list = field(default_factory=list)
+    param_states: list | None = None
     merged: list | None = None  # merged result states of the edges reaching the end
     entry_pos: int = 0
+    name: str = ""  # listing label, L<n>
 
     @property
     def label_types(self) -> tuple:
@@ -91,10 +163,15 @@ def merge_state(a: int, b: int) -> int:
     return WIDE if WIDE in (a, b) else NORM
 
 
-def _mask_code(slot: Slot) -> list:
-    if slot.state == WIDE:
-        return [Instr("LOAD_CONST", MASK[slot.type]), Instr("BINARY_OP", BinaryOp.AND)]
-    return []
+def mask_code(slot: Slot) -> list:
+    """Instructions that normalise a WIDE slot (updating its state and text), or []."""
+    if slot.state != WIDE:
+        return []
+    m = MASK[slot.type]
+    slot.state = NORM
+    slot.expr = f"{slot.text(ATOM)} & 0x{m:X}"
+    slot.prec = AND
+    return [I("LOAD_CONST", m), I("BINARY_OP", BinaryOp.AND)]
 
 
 class TranslationResult:
@@ -109,7 +186,9 @@ class TranslationResult:
 class Translator:
     def __init__(self, module: Module, info, code: Code, func_types: list[FuncType],
                  cell_globals: frozenset, *, name: str, filename: str,
-                 ensure_termination: bool = False, tail_funcs: frozenset = frozenset()):
+                 ensure_termination: bool = False, tail_funcs: frozenset = frozenset(),
+                 func_idents: dict | None = None, local_names: dict | None = None,
+                 debug: bool = False):
         self.module = module
         self.info = info
         self.code = code
@@ -119,37 +198,45 @@ class Translator:
         self.filename = filename
         self.ensure_termination = ensure_termination
         self.tail_funcs = tail_funcs
+        self.func_idents = func_idents or {}
+        self.local_names = local_names or {}
+        self.debug = debug
         self.global_types = module.all_global_types()
 
         self.out: list = []
         self.start_code: dict[int, list] = {}
         self.end_code: dict[int, list] = {}
         self.barrier = 0
-        self.line = 1
         self.stack: list[Slot] = []
         self.frames: list[Frame] = []
         self.live = True
         self.ntemps = 0
         self.listing: list[str] = []
+        self.indent = 1
+        self.cur: list = []  # instructions of the wasm instruction being translated
+        self.offset = 0
+        self.nlabels = 0
+        self.op_start = 0  # emission index where the current wasm instruction's code starts
+        self.debug_slots: set[int] = set()
 
-    # -- emission ---------------------------------------------------------------
+    # -- emission -------------------------------------------------------------------
 
     def emit(self, instrs) -> None:
-        line = self.line
-        out = self.out
+        out, cur = self.out, self.cur
         for ins in instrs:
-            if isinstance(ins, Label):
+            if ins.__class__ is Label:
                 out.append(ins)
                 self.barrier = len(out)
             else:
-                ins.lineno = line
                 out.append(ins)
-                if ins.has_jump():
+                cur.append(ins)
+                if ins[0] in JUMPS:
                     self.barrier = len(out)
 
-    def emit1(self, name, arg=_NOARG) -> None:
-        ins = Instr(name, lineno=self.line) if arg is _NOARG else Instr(name, arg, lineno=self.line)
+    def emit1(self, name, arg=NOARG) -> None:
+        ins = [name, arg, None]
         self.out.append(ins)
+        self.cur.append(ins)
 
     def place(self, label: Label) -> None:
         self.out.append(label)
@@ -160,14 +247,82 @@ class Translator:
             self.ntemps = i + 1
         return f"_t{i}"
 
-    def push(self, type, state=NORM, start=None) -> None:
-        self.stack.append(Slot(type, state, len(self.out) if start is None else start))
+    # -- the listing ----------------------------------------------------------------
 
-    def prepare(self, n: int, prefix: list = (), fixups: dict | None = None) -> int | None:
-        """Arrange the top `n` slots as operands of something that needs `prefix` (e.g.
-        NULL + a callable + leading arguments) pushed before them and `fixups[i]` applied
-        to operand i once computed. Returns the start of the first operand. The operand
-        slots stay on the abstract stack; the caller pops them."""
+    def line(self, text: str, offset: int | None = None, note: str = "") -> int:
+        off = self.offset if offset is None else offset
+        self.listing.append(f"{'    ' * self.indent}{text}  # {note}@{off:#x}")
+        return len(self.listing)
+
+    def stmt(self, text: str, consumed=(), offset: int | None = None) -> int:
+        """A listing statement implemented by the current instructions and `consumed`."""
+        n = self.line(text, offset)
+        assign_line(self.cur, n)
+        self.cur = []
+        if consumed:
+            assign_line(consumed, n)
+        return n
+
+    def flush_slot(self, k: int) -> None:
+        """Show stack slot k as `s<k> = <expr>` (its value stays on the stack)."""
+        s = self.stack[k]
+        name = f"s{k}"
+        if s.expr == name and not s.parts:
+            return
+        n = self.line(f"{name} = {s.expr}", s.offset)
+        if s.parts:
+            assign_line(s.parts, n)
+            s.parts = None
+        if self.debug:
+            self.debug_store(k, n)
+        s.expr, s.prec, s.deps, s.impure = name, ATOM, 0, False
+
+    def debug_store(self, k: int, line: int) -> None:
+        depth = len(self.stack) - k
+        ins = [I("COPY", depth), I("STORE_FAST", f"s{k}")]
+        for x in ins:
+            x[2] = line
+        self.out.extend(ins)
+        self.debug_slots.add(k)
+
+    def flush(self, pred=None, upto: int | None = None) -> None:
+        """Show pending values (those matching `pred`, below height `upto`) as
+        `s<k> = ...` lines, so the listing keeps the order of evaluation."""
+        stack = self.stack
+        for k in range(len(stack) if upto is None else upto):
+            s = stack[k]
+            if s.expr != f"s{k}" and (pred is None or pred(s)):
+                self.flush_slot(k)
+
+    def flush_for_effect(self, noperands: int = 0) -> None:
+        """Before an instruction with side effects: show first the values below its
+        `noperands` operands that read state."""
+        self.flush(lambda s: s.impure, len(self.stack) - noperands)
+
+    def flush_local(self, index: int) -> None:
+        bit = 1 << index
+        self.flush(lambda s: s.deps & bit)
+
+    def push(self, type, expr: str, prec=ATOM, children=(), state=NORM, start=_HERE,
+             deps=0, impure=False) -> Slot:
+        """Push the result of the current instruction, folding `children`."""
+        parts = list(children) + self.cur
+        self.cur = []
+        for c in children:
+            deps |= c.deps
+            impure = impure or c.impure
+        s = Slot(type, state, self.op_start if start is _HERE else start, expr, prec, parts,
+                 deps, impure, self.offset)
+        self.stack.append(s)
+        return s
+
+    # -- operands -------------------------------------------------------------------
+
+    def prepare(self, n: int, prefix: list = (), fixups: dict | None = None):
+        """Arrange the top n slots as operands of something that needs `prefix` (e.g.
+        NULL + a callable + leading arguments) pushed before them and `fixups[i]`
+        applied to operand i once computed. Returns the start of the first operand.
+        The operand slots stay on the abstract stack; the caller pops them."""
         fixups = fixups or {}
         stack = self.stack
         first = len(stack) - n
@@ -179,39 +334,48 @@ class Translator:
         lower_work = bool(prefix) or any(fixups.get(i) for i in range(n - 1))
         if not lower_work:
             if fixups.get(n - 1):
-                self.emit(fixups[n - 1])
+                self.emit_into(stack[-1], fixups[n - 1])
             return start
         straight = start is not None and start >= self.barrier and all(
             stack[first + i + 1].start is not None for i in range(n - 1) if fixups.get(i))
         if straight:
             if prefix:
-                for ins in prefix:
-                    ins.lineno = self.line
+                self.cur.extend(prefix)
                 self.start_code[start] = list(prefix) + self.start_code.get(start, [])
             for i in range(n - 1):
                 if fixups.get(i):
                     pos = stack[first + i + 1].start
-                    for ins in fixups[i]:
-                        ins.lineno = self.line
                     self.end_code.setdefault(pos, []).extend(fixups[i])
+                    self.attach(stack[first + i], fixups[i])
             if fixups.get(n - 1):
-                self.emit(fixups[n - 1])
+                self.emit_into(stack[-1], fixups[n - 1])
         else:
             temps = [self.temp(i) for i in range(n)]
-            self.emit([Instr("STORE_FAST", t) for t in reversed(temps)])
+            self.emit([I("STORE_FAST", t) for t in reversed(temps)])
             self.emit(prefix)
             for i in range(n):
-                self.emit([Instr("LOAD_FAST", temps[i])] + list(fixups.get(i, ())))
-        for i in range(n):
-            if fixups.get(i) and stack[first + i].state == WIDE:
-                stack[first + i].state = NORM
+                self.emit([I("LOAD_FAST", temps[i])])
+                if fixups.get(i):
+                    self.emit_into(stack[first + i], fixups[i])
         return start
+
+    def attach(self, slot: Slot, instrs: list) -> None:
+        if slot.parts is None:
+            slot.parts = []
+        slot.parts.extend(instrs)
+
+    def emit_into(self, slot: Slot, instrs: list) -> None:
+        """Emit instructions that belong to `slot`'s expression (a fixup on top)."""
+        saved, self.cur = self.cur, []
+        self.emit(instrs)
+        self.attach(slot, self.cur)
+        self.cur = saved
 
     def norm_fixups(self, n: int) -> dict:
         stack = self.stack
         out = {}
         for i in range(n):
-            code = _mask_code(stack[len(stack) - n + i])
+            code = mask_code(stack[len(stack) - n + i])
             if code:
                 out[i] = code
         return out
@@ -223,32 +387,49 @@ class Translator:
         del self.stack[-n:]
         return popped
 
+    def args_text(self, slots) -> str:
+        return ", ".join(s.text(TERN + 1) for s in slots)
+
     def call_global(self, name: str, n: int, *, leading: list = (), nleading: int = 0,
                     fixups: dict | None = None, results: tuple = (), states=None,
-                    normalize: bool = True) -> None:
-        """Call namespace function `name` on the top n slots, pushing `results`."""
+                    normalize: bool = True, text: str | None = None, lead_text=(),
+                    impure: bool = True) -> None:
+        """Call namespace function `name` on the top n slots, pushing `results` (or
+        making a statement when there are none)."""
         if normalize:
             fx = self.norm_fixups(n)
-            if fixups:
-                for k, v in fixups.items():
-                    fx[k] = fx.get(k, []) + v
+            for k, v in (fixups or {}).items():
+                fx[k] = fx.get(k, []) + v
         else:
             fx = fixups or {}
         start = self.prepare(n, Ops.load_global_callable(name) + list(leading), fx)
-        self.pop(n)
+        args = self.pop(n)
         self.emit(Ops.call(n + nleading))
-        self.push_results(results, start, states)
+        shown = text or name
+        expr = f"{shown}({', '.join(list(lead_text) + [self.args_text(args)] if args else list(lead_text))})"
+        self.push_results(results, start, args, expr, states, impure)
 
-    def push_results(self, results: tuple, start, states=None) -> None:
+    def push_results(self, results: tuple, start, args, expr: str, states=None,
+                     impure: bool = True) -> None:
         k = len(results)
         if k == 0:
             self.emit1("POP_TOP")
+            if impure:
+                self.flush_for_effect()
+            self.stmt(expr, args)
         elif k == 1:
-            self.push(results[0], states[0] if states else NORM, start)
+            self.push(results[0], expr, ATOM, args, states[0] if states else NORM, start,
+                      impure=impure)
         else:
+            self.flush()
             self.unpack_results(k)
-            for t in results:
-                self.stack.append(Slot(t, NORM, None))
+            h = len(self.stack)
+            names = [f"s{h + j}" for j in range(k)]
+            n = self.stmt(f"{', '.join(names)} = {expr}", args)
+            for j, t in enumerate(results):
+                self.stack.append(Slot(t, NORM, None, names[j], ATOM, None, 0, False, self.offset))
+                if self.debug:
+                    self.debug_store(h + j, n)
             self.stack[-k].start = start
 
     def unpack_results(self, k: int) -> None:
@@ -260,10 +441,10 @@ class Translator:
             self.emit1("SWAP", 3)
         else:
             temps = [self.temp(i) for i in range(k)]
-            self.emit([Instr("STORE_FAST", t) for t in temps])
-            self.emit([Instr("LOAD_FAST", t) for t in temps])
+            self.emit([I("STORE_FAST", t) for t in temps])
+            self.emit([I("LOAD_FAST", t) for t in temps])
 
-    # -- the function -------------------------------------------------------------
+    # -- the function -----------------------------------------------------------------
 
     def translate(self) -> TranslationResult:
         info = self.info
@@ -271,57 +452,91 @@ class Translator:
         body = self.code.body
         nparams = len(ftype.params)
         self.local_types = list(info.local_types)
-        self.locals = [f"l{i}" for i in range(len(self.local_types))]
+        self.locals = self.local_idents()
 
-        self.listing.append(f"def {self.name}({', '.join(self.locals[:nparams])}):")
-        self.line = 1
+        sig = f"({', '.join(map(str, ftype.params))}) -> ({', '.join(map(str, ftype.results))})"
+        self.listing.append(f"def {self.name}({', '.join(self.locals[:nparams])}):  # {sig}")
         self.emit(Ops.resume())
-        self.line = 2
-        for i in range(nparams, len(self.local_types)):
-            t = self.local_types[i]
-            self.emit([Instr("LOAD_CONST", ZERO.get(t)), Instr("STORE_FAST", self.locals[i])])
+        assign_line(self.cur, 1)
+        self.cur = []
+        if nparams < len(self.local_types):
+            for i in range(nparams, len(self.local_types)):
+                t = self.local_types[i]
+                self.emit([I("LOAD_CONST", ZERO.get(t)), I("STORE_FAST", self.locals[i])])
+            zeros = ", ".join(repr(ZERO.get(t)) for t in self.local_types[nparams:])
+            names = ", ".join(self.locals[nparams:])
+            self.offset = self.code.offset
+            self.stmt(f"{names} = {zeros}" if len(self.local_types) - nparams > 1
+                      else f"{names} = {zeros}")
 
+        self.targets = self.branch_targets(body)
         self.frames.append(Frame("func", Label(), 0, (), ftype.results, -1, len(body) - 1))
         handlers = self.handlers
-        ends, elses = info.ends, info.elses
         i = 0
         n = len(body)
-        depth = 1
         while i < n:
-            code, imm, offset = body[i]
             if not self.live:
                 frame = self.frames[-1]
                 if frame.kind == "if" and frame.in_then and frame.else_i is not None:
                     i = frame.else_i
                 else:
                     i = frame.end_i
-                code, imm, offset = body[i]
-            if code == op.END:
-                depth -= 1
-            self.line = len(self.listing) + 1
-            self.listing.append("    " * depth + _describe(code, imm) + f"  # @{offset:#x}")
-            if code in (op.BLOCK, op.LOOP, op.IF):
-                depth += 1
-            elif code == op.ELSE:
-                self.listing[-1] = "    " * (depth - 1) + _describe(code, imm) + f"  # @{offset:#x}"
+            code, imm, offset = body[i]
+            self.offset = offset
+            self.op_start = len(self.out)
             h = handlers.get(code)
             if h is not None:
                 h(self, i, imm)
             else:
                 self.numeric(code, imm)
+            if self.debug and self.live:
+                self.flush()
             i += 1
         return self.finish()
 
-    def finish(self) -> TranslationResult:
+    def local_idents(self) -> list[str]:
+        """Local names: the name section's, sanitised and de-duplicated, else l<i>."""
         out = []
+        used = set()
+        for i in range(len(self.local_types)):
+            name = self.local_names.get(i)
+            if not name or name in used or _RESERVED_LOCAL.match(name):
+                name = f"l{i}"
+            if name in used:
+                name = f"l{i}_"
+            used.add(name)
+            out.append(name)
+        return out
+
+    def branch_targets(self, body) -> set:
+        """Instruction indices of the blocks some branch targets."""
+        targets = set()
+        ctl = [-1]
+        for i, (code, imm, _) in enumerate(body):
+            if code in (op.BLOCK, op.LOOP, op.IF):
+                ctl.append(i)
+            elif code == op.END:
+                ctl.pop()
+                if not ctl:
+                    break
+            elif code in (op.BR, op.BR_IF):
+                targets.add(ctl[-1 - imm])
+            elif code == op.BR_TABLE:
+                for d in (*imm[0], imm[1]):
+                    targets.add(ctl[-1 - d])
+        targets.discard(-1)
+        return targets
+
+    def finish(self) -> TranslationResult:
+        light = []
         start_code, end_code = self.start_code, self.end_code
         for idx, ins in enumerate(self.out):
             if idx in end_code:
-                out.extend(end_code[idx])
+                light.extend(end_code[idx])
             if idx in start_code:
-                out.extend(start_code[idx])
-            out.append(ins)
-        bc = Bytecode(out)
+                light.extend(start_code[idx])
+            light.append(ins)
+        bc = Bytecode(to_instrs(light))
         bc.name = self.name
         bc.qualname = self.name
         bc.filename = self.filename
@@ -329,12 +544,11 @@ class Translator:
         nparams = len(self.info.type.params)
         bc.argcount = nparams
         bc.argnames = self.locals[:nparams]
-        stacksize = compute_stacksize(out)
-        code = bc.to_code(stacksize=stacksize, check_pre_and_post=False,
+        code = bc.to_code(stacksize=compute_stacksize(light), check_pre_and_post=False,
                           compute_exception_stack_depths=False)
         return TranslationResult(code, "\n".join(self.listing) + "\n", self.name)
 
-    # -- control ------------------------------------------------------------------
+    # -- control ----------------------------------------------------------------------
 
     def dead(self) -> None:
         self.live = False
@@ -343,33 +557,52 @@ class Translator:
         ft = self.info.block_types[i]
         base = len(self.stack) - len(ft.params)
         frame = Frame(kind, Label(), base, ft.params, ft.results, i, self.info.ends[i],
-                      entry_pos=len(self.out))
+                      targeted=i in self.targets, entry_pos=len(self.out))
+        if frame.targeted or kind == "if":
+            self.nlabels += 1
+            frame.name = f"L{self.nlabels}"
         self.frames.append(frame)
         return frame
 
     def op_block(self, i, imm):
-        self.begin_block(i, "block")
+        frame = self.begin_block(i, "block")
+        if frame.targeted:
+            self.flush()
+            self.line("while True:", note=f"block {frame.name} ")
+            self.indent += 1
 
     def op_loop(self, i, imm):
         frame = self.begin_block(i, "loop")
+        if not frame.targeted and not self.ensure_termination:
+            return
         n = len(frame.params)
         if n:  # back-edges carry NORM values: make the entry edge agree
             fx = self.norm_fixups(n)
             if fx:
                 self.prepare(n, (), fx)
+        self.flush()
         self.place(frame.label)
+        self.line("while True:", note=f"loop {frame.name or '(termination check)'} ")
+        self.indent += 1
         if self.ensure_termination:
-            self.emit(Ops.load_global_callable("check_termination") + Ops.call(0) + [Instr("POP_TOP")])
+            self.emit(Ops.load_global_callable("check_termination") + Ops.call(0) + [I("POP_TOP")])
+            self.stmt("check_termination()")
 
     def op_if(self, i, imm):
         cond = self.stack.pop()
-        self.emit(_mask_code(cond))
+        self.emit_into(cond, mask_code(cond))
         frame = self.begin_block(i, "if")
         frame.else_i = self.info.elses.get(i)
         frame.else_label = Label()
         frame.in_then = True
+        self.flush()
         frame.param_states = [s.state for s in self.stack[frame.base:]]
+        if frame.targeted:
+            self.line("while True:", note=f"if {frame.name} ")
+            self.indent += 1
         self.emit(Ops.jump_if(False, frame.else_label, False, cond.state == BOOL))
+        self.stmt(f"if {cond.text(TERN + 1)}:", [cond])
+        self.indent += 1
 
     def reach_end(self, frame: Frame, states: list) -> None:
         if frame.merged is None:
@@ -380,14 +613,19 @@ class Translator:
     def op_else(self, i, imm):
         frame = self.frames[-1]
         if self.live:
+            self.flush()
             self.reach_end(frame, [s.state for s in self.stack[frame.base:]])
             self.emit(Ops.jump(frame.label, False))
+            self.cur = []  # the jump takes the line of the then-arm's last statement
         del self.stack[frame.base:]
         self.place(frame.else_label)
-        for t, st in zip(frame.params, frame.param_states):
-            self.stack.append(Slot(t, st, None))
+        for k, (t, st) in enumerate(zip(frame.params, frame.param_states)):
+            self.stack.append(Slot(t, st, None, f"s{frame.base + k}", offset=self.offset))
         frame.in_then = False
         self.live = True
+        self.indent -= 1
+        self.line("else:")
+        self.indent += 1
 
     def op_end(self, i, imm):
         frame = self.frames[-1]
@@ -397,7 +635,11 @@ class Translator:
             self.frames.pop()
             return
         self.frames.pop()
+        if frame.kind in ("block", "loop") and not frame.targeted and not (
+                frame.kind == "loop" and self.ensure_termination):
+            return  # no label: the values simply continue
         if self.live:
+            self.flush()
             self.reach_end(frame, [s.state for s in self.stack[frame.base:]])
         if frame.kind == "if" and frame.in_then:
             # no else: the false edge reaches the end with the parameters
@@ -411,54 +653,73 @@ class Translator:
             states = frame.merged or []
             self.place(frame.label)
         self.barrier = len(self.out)
+        if frame.kind == "if":
+            self.indent -= 1
+        if frame.targeted or frame.kind == "loop":
+            if self.live:
+                self.line("break", note=f"end {frame.name} ")
+            self.indent -= 1
+        old = self.stack[frame.base:]
         del self.stack[frame.base:]
         if reachable:
-            for t, st in zip(frame.results, states):
-                self.stack.append(Slot(t, st, frame.entry_pos))
+            for k, (t, st) in enumerate(zip(frame.results, states)):
+                s = Slot(t, st, frame.entry_pos, f"s{frame.base + k}", offset=self.offset)
+                if frame.kind == "loop" and k < len(old):
+                    s = old[k]
+                    s.state = st
+                self.stack.append(s)
             self.live = True
         else:
             self.live = False
 
-    def transfer(self, frame: Frame, values: list[Slot], extras: int) -> None:
+    def transfer(self, frame: Frame, values: list[Slot], extras: int) -> list[str]:
         """Emit the stack shuffling of a taken branch: normalise what a loop header
-        expects and drop `extras` slots under the `values` the label takes."""
+        expects and drop `extras` slots under the `values` the label takes. Returns
+        the listing's assignments for values that move."""
         arity = len(values)
         need_norm = frame.kind in ("loop", "func") and any(s.state == WIDE for s in values)
         if arity == 0:
-            self.emit([Instr("POP_TOP") for _ in range(extras)])
+            self.emit([I("POP_TOP") for _ in range(extras)])
         elif arity == 1:
             if need_norm:
-                self.emit(_mask_code(values[0]))
+                self.emit(mask_code(values[0]))
             for _ in range(extras):
-                self.emit([Instr("SWAP", 2), Instr("POP_TOP")])
+                self.emit([I("SWAP", 2), I("POP_TOP")])
         elif extras or need_norm:
             temps = [self.temp(k) for k in range(arity)]
-            self.emit([Instr("STORE_FAST", t) for t in reversed(temps)])
-            self.emit([Instr("POP_TOP") for _ in range(extras)])
+            self.emit([I("STORE_FAST", t) for t in reversed(temps)])
+            self.emit([I("POP_TOP") for _ in range(extras)])
             for t, s in zip(temps, values):
-                self.emit([Instr("LOAD_FAST", t)] + (_mask_code(s) if need_norm else []))
+                self.emit([I("LOAD_FAST", t)] + (mask_code(s) if need_norm else []))
+        if not extras:
+            return []
+        return [f"s{frame.base + k} = {s.expr}" for k, s in enumerate(values)]
 
-    def branch_code(self, depth: int) -> None:
-        """Unconditional branch to label `depth` from the current stack (not popped)."""
+    def branch_code(self, depth: int) -> str:
+        """Unconditional branch to label `depth` from the current stack (not popped);
+        returns its listing text."""
         frame = self.frames[-1 - depth]
         if frame.kind == "func":
-            self.emit_return()
-            return
+            return self.emit_return()
         arity = len(frame.label_types)
         values = self.stack[len(self.stack) - arity:] if arity else []
         extras = len(self.stack) - arity - frame.base
         if frame.kind != "loop":
             self.reach_end(frame, [s.state for s in values])
-        self.transfer(frame, values, extras)
+        moves = self.transfer(frame, values, extras)
         self.emit(Ops.jump(frame.label, frame.kind == "loop"))
+        word = "continue" if frame.kind == "loop" else "break"
+        return "; ".join(moves + [f"{word} {frame.name}"])
 
     def op_br(self, i, imm):
-        self.branch_code(imm)
+        self.flush()
+        self.stmt(self.branch_code(imm))
         self.dead()
 
     def op_br_if(self, i, imm):
         cond = self.stack.pop()
-        self.emit(_mask_code(cond))
+        self.emit_into(cond, mask_code(cond))
+        self.flush()
         is_bool = cond.state == BOOL
         frame = self.frames[-1 - imm]
         arity = len(frame.label_types)
@@ -470,16 +731,20 @@ class Translator:
             if frame.kind != "loop":
                 self.reach_end(frame, [s.state for s in values])
             self.emit(Ops.jump_if(True, frame.label, frame.kind == "loop", is_bool))
+            word = "continue" if frame.kind == "loop" else "break"
+            self.stmt(f"if {cond.text(TERN + 1)}: {word} {frame.name}", [cond])
         else:
             skip = Label()
             self.emit(Ops.jump_if(False, skip, False, is_bool))
-            self.branch_code(imm)
+            text = self.branch_code(imm)
             self.place(skip)
+            self.stmt(f"if {cond.text(TERN + 1)}: {text}", [cond])
 
     def op_br_table(self, i, imm):
         labels, default = imm
         idx = self.stack.pop()
-        self.emit(_mask_code(idx))
+        self.emit_into(idx, mask_code(idx))
+        self.flush()
         # runs of consecutive indices with the same target: (first index, depth)
         runs = []
         for k, d in enumerate(labels):
@@ -491,10 +756,22 @@ class Translator:
         for _, d in runs:
             leaves.setdefault(d, Label())
         self.br_tree(runs, leaves)
+        n = self.line(f"match {idx.text(TERN + 1)}:", note="br_table ")
+        assign_line(self.cur, n)
+        assign_line([idx], n)
+        self.cur = []
+        cases: dict[int, list] = {}
+        for k, d in enumerate(labels):
+            cases.setdefault(d, []).append(k)
+        self.indent += 1
         for d, lab in leaves.items():
             self.place(lab)
             self.emit1("POP_TOP")
-            self.branch_code(d)
+            text = self.branch_code(d)
+            pattern = "_" if d == default else " | ".join(map(str, cases[d][:8])) + (
+                " | ..." if len(cases[d]) > 8 else "")
+            self.stmt(f"case {pattern}: {text}")
+        self.indent -= 1
         self.dead()
 
     def br_tree(self, runs: list, leaves: dict) -> None:
@@ -503,36 +780,40 @@ class Translator:
             return
         mid = len(runs) // 2
         left = Label()
-        self.emit([Instr("COPY", 1), Instr("LOAD_CONST", runs[mid][0]),
-                   Instr("COMPARE_OP", Compare.LT)])
+        self.emit([I("COPY", 1), I("LOAD_CONST", runs[mid][0]), I("COMPARE_OP", Compare.LT)])
         self.emit(Ops.jump_if(True, left, False, True))
         self.br_tree(runs[mid:], leaves)
         self.place(left)
         self.br_tree(runs[:mid], leaves)
 
-    def emit_return(self) -> None:
+    def emit_return(self) -> str:
+        """Emit the return of the function's results (top of the stack); its text."""
         results = self.info.type.results
         k = len(results)
         extras = len(self.stack) - k
         values = self.stack[extras:]
         if k == 0:
-            self.emit([Instr("POP_TOP") for _ in range(extras)])
+            self.emit([I("POP_TOP") for _ in range(extras)])
             self.emit(Ops.return_none())
-            return
+            return "return"
         if k == 1:
-            self.emit(_mask_code(values[0]))
+            self.emit(mask_code(values[0]))
         else:
             temps = [self.temp(j) for j in range(k)]
-            self.emit([Instr("STORE_FAST", t) for t in reversed(temps)])
+            self.emit([I("STORE_FAST", t) for t in reversed(temps)])
             for t, s in zip(temps, values):
-                self.emit([Instr("LOAD_FAST", t)] + _mask_code(s))
+                self.emit([I("LOAD_FAST", t)] + mask_code(s))
             self.emit1("BUILD_TUPLE", k)
         for _ in range(extras):
-            self.emit([Instr("SWAP", 2), Instr("POP_TOP")])
+            self.emit([I("SWAP", 2), I("POP_TOP")])
         self.emit(Ops.return_value())
+        return "return " + ", ".join(s.text(TERN + 1) for s in values)
 
     def do_return(self) -> None:
-        self.emit_return()
+        k = len(self.info.type.results)
+        results = self.stack[len(self.stack) - k:] if k else []
+        self.flush(lambda s: s not in results)
+        self.stmt(self.emit_return(), results)
         self.dead()
 
     def op_return(self, i, imm):
@@ -540,37 +821,52 @@ class Translator:
 
     def op_unreachable(self, i, imm):
         # the helper raises; the return only keeps the code from ending without one
+        self.flush()
         self.emit(Ops.load_global_callable("unreachable") + Ops.call(0) + Ops.return_value())
+        self.stmt("unreachable()")
         self.dead()
 
     def op_nop(self, i, imm):
         self.emit1("NOP")
+        self.stmt("pass")
 
-    # -- calls --------------------------------------------------------------------
+    # -- calls ------------------------------------------------------------------------
+
+    def fname(self, index: int) -> str:
+        return self.func_idents.get(index, f"f{index}")
 
     def op_call(self, i, imm):
         ft = self.func_types[imm]
-        self.call_global(f"f{imm}", len(ft.params), results=ft.results)
+        self.flush_for_effect(len(ft.params))
+        self.call_global(f"f{imm}", len(ft.params), results=ft.results, text=self.fname(imm))
+
+    def spill_call_indirect(self, n: int, table: int, typeidx: int, resolver: str):
+        """Spill the n arguments and the index, resolve the callee with `resolver`
+        and reload the arguments above it. Returns (start, argument slots, index slot)."""
+        idx = self.stack[-1]
+        args = self.stack[len(self.stack) - 1 - n:-1]
+        start = args[0].start if n else idx.start
+        self.emit_into(idx, mask_code(idx))
+        temps = [self.temp(k) for k in range(n + 1)]
+        self.emit([I("STORE_FAST", t) for t in reversed(temps)])
+        return start, args, idx, temps
 
     def op_call_indirect(self, i, imm):
         typeidx, table = imm
         ft = self.module.types[typeidx]
         n = len(ft.params)
-        idx = self.stack[-1]
-        args = self.stack[len(self.stack) - 1 - n:-1]
-        start = args[0].start if n else idx.start
-        self.emit(_mask_code(idx))
-        temps = [self.temp(k) for k in range(n + 1)]
-        self.emit([Instr("STORE_FAST", t) for t in reversed(temps)])
+        self.flush_for_effect(n + 1)
+        start, args, idx, temps = self.spill_call_indirect(n, table, typeidx, "call_indirect")
         self.emit(Ops.load_global_callable("call_indirect")
-                  + [Instr("LOAD_GLOBAL", (False, f"T{table}")), Instr("LOAD_FAST", temps[n]),
-                     Instr("LOAD_GLOBAL", (False, f"ty{typeidx}"))] + Ops.call(3)
+                  + [I("LOAD_GLOBAL", (False, f"T{table}")), I("LOAD_FAST", temps[n]),
+                     I("LOAD_GLOBAL", (False, f"ty{typeidx}"))] + Ops.call(3)
                   + Ops.null_for_callable_on_top())
         for t, s in zip(temps, args):
-            self.emit([Instr("LOAD_FAST", t)] + _mask_code(s))
+            self.emit([I("LOAD_FAST", t)] + mask_code(s))
         self.pop(n + 1)
         self.emit(Ops.call(n))
-        self.push_results(ft.results, start)
+        expr = f"call_indirect(T{table}, {idx.text(TERN + 1)}, ty{typeidx})({self.args_text(args)})"
+        self.push_results(ft.results, start, args + [idx], expr)
 
     # Tail calls: a function containing return_call* is compiled as a body that
     # returns `TailCall(target, args)`; its driver (tail_driver) loops on those, so
@@ -585,130 +881,153 @@ class Translator:
             return
         n = len(ft.params)
         target = f"b{imm}" if imm in self.tail_funcs else f"f{imm}"
+        self.flush_for_effect(n)
         self.prepare(n, Ops.load_global_callable("TailCall")
-                     + [Instr("LOAD_GLOBAL", (False, target))], self.norm_fixups(n))
-        self.pop(n)
-        self.emit([Instr("BUILD_TUPLE", n)] + Ops.call(2))
-        self.return_marker()
+                     + [I("LOAD_GLOBAL", (False, target))], self.norm_fixups(n))
+        args = self.pop(n)
+        self.emit([I("BUILD_TUPLE", n)] + Ops.call(2))
+        self.return_marker(f"return TailCall({self.fname(imm)}, ({self.args_text(args)}{',' if n == 1 else ''}))", args)
 
     def op_return_call_indirect(self, i, imm):
         typeidx, table = imm
         n = len(self.module.types[typeidx].params)
-        idx = self.stack[-1]
-        self.emit(_mask_code(idx))
-        args = self.stack[len(self.stack) - 1 - n:-1]
-        temps = [self.temp(k) for k in range(n + 1)]
-        self.emit([Instr("STORE_FAST", t) for t in reversed(temps)])
+        self.flush_for_effect(n + 1)
+        start, args, idx, temps = self.spill_call_indirect(n, table, typeidx, "call_indirect_tail")
         self.emit(Ops.load_global_callable("TailCall")
                   + Ops.load_global_callable("call_indirect_tail")
-                  + [Instr("LOAD_GLOBAL", (False, f"T{table}")), Instr("LOAD_FAST", temps[n]),
-                     Instr("LOAD_GLOBAL", (False, f"ty{typeidx}"))] + Ops.call(3))
+                  + [I("LOAD_GLOBAL", (False, f"T{table}")), I("LOAD_FAST", temps[n]),
+                     I("LOAD_GLOBAL", (False, f"ty{typeidx}"))] + Ops.call(3))
         for t, s in zip(temps, args):
-            self.emit([Instr("LOAD_FAST", t)] + _mask_code(s))
+            self.emit([I("LOAD_FAST", t)] + mask_code(s))
         self.pop(n + 1)
-        self.emit([Instr("BUILD_TUPLE", n)] + Ops.call(2))
-        self.return_marker()
+        self.emit([I("BUILD_TUPLE", n)] + Ops.call(2))
+        self.return_marker(
+            f"return TailCall(call_indirect_tail(T{table}, {idx.text(TERN + 1)}, ty{typeidx}), "
+            f"({self.args_text(args)}{',' if n == 1 else ''}))", args + [idx])
 
-    def return_marker(self) -> None:
+    def return_marker(self, text: str, consumed) -> None:
         """Return the TailCall on top of the stack, dropping what lies under it."""
         for _ in range(len(self.stack)):
-            self.emit([Instr("SWAP", 2), Instr("POP_TOP")])
+            self.emit([I("SWAP", 2), I("POP_TOP")])
         self.emit(Ops.return_value())
+        self.flush()
+        self.stmt(text, consumed)
         self.dead()
 
-    # -- parametric and variables ----------------------------------------------------
+    # -- parametric and variables -----------------------------------------------------
 
     def op_drop(self, i, imm):
-        self.stack.pop()
+        s = self.stack.pop()
         self.emit1("POP_TOP")
+        if s.parts:  # show what was computed, then thrown away
+            self.stmt(f"{s.expr}  # dropped" if s.impure else f"_ = {s.expr}", [s])
 
     def op_select(self, i, imm):
-        cond = self.stack.pop()
-        self.emit(_mask_code(cond))
-        b = self.stack.pop()
-        a = self.stack[-1]
+        cond, = self.pop(1)
+        self.emit_into(cond, mask_code(cond))
+        a, b = self.pop(2)
+        start = a.start
         other, end = Label(), Label()
         self.emit(Ops.jump_if(False, other, False, cond.state == BOOL))
-        self.emit([Instr("POP_TOP"), Instr("JUMP_FORWARD", end)])
+        self.emit([I("POP_TOP"), I("JUMP_FORWARD", end)])
         self.place(other)
-        self.emit([Instr("SWAP", 2), Instr("POP_TOP")])
+        self.emit([I("SWAP", 2), I("POP_TOP")])
         self.place(end)
-        a.state = merge_state(a.state, b.state)
+        self.push(a.type, f"{a.text(TERN + 1)} if {cond.text(TERN + 1)} else {b.text(TERN)}",
+                  TERN, [a, b, cond], merge_state(a.state, b.state), start)
 
     op_select_t = op_select
 
     def op_local_get(self, i, imm):
-        self.push(self.local_types[imm])
         self.emit1("LOAD_FAST", self.locals[imm])
+        self.push(self.local_types[imm], self.locals[imm], deps=1 << imm)
 
     def op_local_set(self, i, imm):
         s = self.stack.pop()
-        self.emit(_mask_code(s))
+        self.emit_into(s, mask_code(s))
+        self.flush_local(imm)
         self.emit1("STORE_FAST", self.locals[imm])
+        self.stmt(f"{self.locals[imm]} = {s.expr}", [s])
 
     def op_local_tee(self, i, imm):
-        s = self.stack[-1]
-        self.emit(_mask_code(s))
-        if s.state == WIDE:
-            s.state = NORM
-        self.emit([Instr("COPY", 1), Instr("STORE_FAST", self.locals[imm])])
+        s = self.stack.pop()
+        self.emit_into(s, mask_code(s))
+        self.flush_local(imm)
+        self.emit([I("COPY", 1), I("STORE_FAST", self.locals[imm])])
+        self.stmt(f"{self.locals[imm]} = {s.expr}", [s])
+        self.stack.append(Slot(s.type, NORM if s.state == WIDE else s.state, s.start,
+                               self.locals[imm], ATOM, None, 1 << imm, False, self.offset))
+
+    def global_text(self, index: int) -> str:
+        return f"g{index}[0]" if index in self.cell_globals else f"g{index}"
 
     def op_global_get(self, i, imm):
-        self.push(self.global_types[imm].type)
         self.emit1("LOAD_GLOBAL", (False, f"g{imm}"))
         if imm in self.cell_globals:
             self.emit(Ops.unpack_one())
+        self.push(self.global_types[imm].type, self.global_text(imm), impure=True)
 
     def op_global_set(self, i, imm):
         s = self.stack.pop()
-        self.emit(_mask_code(s))
+        self.emit_into(s, mask_code(s))
+        self.flush_for_effect()
         if imm in self.cell_globals:
-            self.emit([Instr("LOAD_GLOBAL", (False, f"g{imm}"))] + Ops.store_item_zero())
+            self.emit([I("LOAD_GLOBAL", (False, f"g{imm}"))] + Ops.store_item_zero())
         else:
             self.emit1("STORE_GLOBAL", f"g{imm}")
+        self.stmt(f"{self.global_text(imm)} = {s.expr}", [s])
 
-    # -- constants and references ---------------------------------------------------
+    # -- constants and references -------------------------------------------------------
 
-    def const(self, type, value) -> None:
-        self.push(type)
+    def const(self, type, value, text: str, prec=ATOM) -> None:
         self.emit1("LOAD_CONST", value)
+        k = self.cur[-1]
+        s = self.push(type, text, prec)
+        if type in (I32, I64):
+            s.k = k
 
     def op_i32_const(self, i, imm):
-        self.const(I32, imm)
+        self.const(I32, imm, int_text(imm))
 
     def op_i64_const(self, i, imm):
-        self.const(I64, imm)
+        self.const(I64, imm, int_text(imm))
 
     def op_f32_const(self, i, imm):
         from ..runtime.numeric import f32_from_bits
-        self.const(F32, f32_from_bits(imm))
+        v = f32_from_bits(imm)
+        self.const(F32, v, *float_text(v, "f32_from_bits", imm))
 
     def op_f64_const(self, i, imm):
         from ..runtime.numeric import f64_from_bits
-        self.const(F64, f64_from_bits(imm))
+        v = f64_from_bits(imm)
+        self.const(F64, v, *float_text(v, "f64_from_bits", imm))
 
     def op_v128_const(self, i, imm):
-        self.const(V128, imm)
+        self.const(V128, imm, hex(imm))
 
     def op_ref_null(self, i, imm):
-        self.push(ValueType(imm))
         self.emit1("LOAD_CONST", None)
+        self.push(ValueType(imm), "None")
 
     def op_ref_is_null(self, i, imm):
-        self.stack[-1].type = I32
-        self.stack[-1].state = BOOL
+        s, = self.pop(1)
         self.emit(Ops.is_none())
+        self.push(I32, f"{s.text(CMP + 1)} is None", CMP, [s], BOOL, s.start)
 
     def op_ref_func(self, i, imm):
-        self.push(ValueType.FUNCREF)
         self.emit1("LOAD_GLOBAL", (False, f"F{imm}"))
+        self.push(ValueType.FUNCREF, f"F{imm}")
 
-    # -- memory -------------------------------------------------------------------
+    # -- memory -----------------------------------------------------------------------
 
     def address_fixup(self, offset: int, slot: Slot) -> list:
-        code = _mask_code(slot)
+        if offset and slot.fold_add(offset):
+            return []
+        code = mask_code(slot)
         if offset:
-            code += [Instr("LOAD_CONST", offset), Instr("BINARY_OP", BinaryOp.ADD)]
+            code += [I("LOAD_CONST", offset), I("BINARY_OP", BinaryOp.ADD)]
+            slot.expr = f"{slot.text(ADD)} + {int_text(offset)}"
+            slot.prec = ADD
         return code
 
     def load(self, name: str, imm) -> None:
@@ -716,14 +1035,16 @@ class Translator:
         addr = self.stack[-1]
         fx = {0: self.address_fixup(imm[1], addr)}
         if name == "f32.load":
-            self.call_global("load_f32", 1, leading=[Instr("LOAD_GLOBAL", (False, "mem0"))],
-                             nleading=1, fixups=fx, results=(F32,), normalize=False)
+            self.call_global("load_f32", 1, leading=[I("LOAD_GLOBAL", (False, "mem0"))],
+                             nleading=1, fixups=fx, results=(F32,), normalize=False,
+                             lead_text=("mem0",))
             return
         fn, state = LOADS[name]
-        start = self.prepare(1, Ops.load_global_callable(fn) + [Instr("LOAD_GLOBAL", (False, "mem0"))], fx)
-        self.pop(1)
+        start = self.prepare(1, Ops.load_global_callable(fn) + [I("LOAD_GLOBAL", (False, "mem0"))], fx)
+        a, = self.pop(1)
         self.emit(Ops.call(2) + Ops.unpack_one())
-        self.push(info.results[0], state, start)
+        self.push(info.results[0], f"{fn}(mem0, {a.text(TERN + 1)})[0]", ATOM, [a], state, start,
+                  impure=True)
 
     def store(self, name: str, imm) -> None:
         addr, value = self.stack[-2], self.stack[-1]
@@ -733,26 +1054,33 @@ class Translator:
         else:
             fn, mask = STORES[name]
             if mask is None:
-                fx[1] = _mask_code(value)
-            elif value.state != NORM or mask != MASK.get(value.type):
-                fx[1] = [Instr("LOAD_CONST", mask), Instr("BINARY_OP", BinaryOp.AND)]
-        self.call_global(fn, 2, leading=[Instr("LOAD_GLOBAL", (False, "mem0"))], nleading=1,
-                         fixups=fx, normalize=False)
+                fx[1] = mask_code(value)
+            elif (value.state != NORM or mask != MASK.get(value.type)) and not (
+                    value.k is not None and value.fold(value.k[1] & mask)):
+                fx[1] = [I("LOAD_CONST", mask), I("BINARY_OP", BinaryOp.AND)]
+                value.expr = f"{value.text(ATOM)} & {mask:#x}"
+                value.prec = AND
+        self.flush_for_effect(2)
+        self.call_global(fn, 2, leading=[I("LOAD_GLOBAL", (False, "mem0"))], nleading=1,
+                         fixups=fx, normalize=False, lead_text=("mem0",))
 
     def op_memory_size(self, i, imm):
-        self.push(I32)
-        self.emit(Ops.load_global_callable("len") + [Instr("LOAD_GLOBAL", (False, "mem0"))]
-                  + Ops.call(1) + [Instr("LOAD_CONST", 16), Instr("BINARY_OP", BinaryOp.RSHIFT)])
+        self.emit(Ops.load_global_callable("len") + [I("LOAD_GLOBAL", (False, "mem0"))]
+                  + Ops.call(1) + [I("LOAD_CONST", 16), I("BINARY_OP", BinaryOp.RSHIFT)])
+        self.push(I32, "len(mem0) >> 16", SHIFT, impure=True)
 
     def op_memory_grow(self, i, imm):
-        self.call_global("memory_grow", 1, leading=[Instr("LOAD_GLOBAL", (False, "M0"))],
-                         nleading=1, results=(I32,))
+        self.flush_for_effect(1)
+        self.call_global("memory_grow", 1, leading=[I("LOAD_GLOBAL", (False, "M0"))],
+                         nleading=1, results=(I32,), lead_text=("M0",))
 
     def mem_call(self, fn: str, n: int, results=(), extra=()) -> None:
-        leading = [Instr("LOAD_GLOBAL", (False, "mem0"))] + [Instr("LOAD_GLOBAL", (False, x)) for x in extra]
-        self.call_global(fn, n, leading=leading, nleading=1 + len(extra), results=results)
+        leading = [I("LOAD_GLOBAL", (False, "mem0"))] + [I("LOAD_GLOBAL", (False, x)) for x in extra]
+        self.flush_for_effect(n)
+        self.call_global(fn, n, leading=leading, nleading=1 + len(extra), results=results,
+                         lead_text=("mem0", *extra))
 
-    # -- generic: numeric, bulk memory, tables, SIMD, atomics --------------------------
+    # -- generic: numeric, bulk memory, tables, SIMD, atomics -----------------------------
 
     def numeric(self, code: int, imm) -> None:
         info = op.OPS[code]
@@ -770,32 +1098,31 @@ class Translator:
     def special(self, info, imm) -> None:
         name = info.name
         kind = info.imm
-        if kind == op.IMM_MEMARG:  # SIMD loads/stores and atomics: helper(mem, addr, ...)
+        helper = L.helper_name(name)
+        if kind in (op.IMM_MEMARG, op.IMM_MEMARG_LANE):  # SIMD memory ops and atomics
             n = len(info.params)
             fx = {0: self.address_fixup(imm[1], self.stack[-n])}
+            if kind == op.IMM_MEMARG_LANE:
+                fx[n - 1] = [I("LOAD_CONST", imm[2])]
             # wait/notify need the Memory object (shared flag, waiters), not its bytes
             memory = "M0" if name.startswith("memory.atomic.") else "mem0"
-            self.call_global(L.helper_name(name), n, leading=[Instr("LOAD_GLOBAL", (False, memory))],
-                             nleading=1, fixups=fx, results=info.results)
-        elif kind == op.IMM_MEMARG_LANE:
-            n = len(info.params)
-            fx = {0: self.address_fixup(imm[1], self.stack[-n]),
-                  n - 1: [Instr("LOAD_CONST", imm[2])]}
-            self.call_global(L.helper_name(name), n, leading=[Instr("LOAD_GLOBAL", (False, "mem0"))],
-                             nleading=1, fixups=fx, results=info.results)
+            self.flush_for_effect(n)
+            self.call_global(helper, n, leading=[I("LOAD_GLOBAL", (False, memory))],
+                             nleading=1, fixups=fx, results=info.results, lead_text=(memory,))
         elif kind == op.IMM_LANE:
             n = len(info.params)
-            self.call_global(L.helper_name(name), n, fixups={n - 1: [Instr("LOAD_CONST", imm)]},
-                             results=info.results)
+            self.call_global(helper, n, fixups={n - 1: [I("LOAD_CONST", imm)]},
+                             results=info.results, impure=False)
         elif kind == op.IMM_SHUFFLE:
-            self.call_global("i8x16_shuffle", 2, fixups={1: [Instr("LOAD_CONST", imm)]},
-                             results=info.results)
+            self.call_global("i8x16_shuffle", 2, fixups={1: [I("LOAD_CONST", imm)]},
+                             results=info.results, impure=False)
         elif kind == op.IMM_NONE and info.params is not None:
-            self.call_global(L.helper_name(name), len(info.params), results=info.results)
+            self.call_global(helper, len(info.params), results=info.results, impure=False)
         else:
             handler = SPECIAL.get(name)
             if handler is None:
                 raise NotImplementedError(f"no lowering for {name}")
+            self.flush_for_effect(SPECIAL_OPERANDS.get(name, 0))
             handler(self, imm)
 
     def inline(self, info, spec) -> None:
@@ -803,9 +1130,14 @@ class Translator:
         stack = self.stack
         rtype = info.results[0]
         if kind in (L.ARITH, L.AND, L.ORX, L.FARITH):
-            b = stack.pop()
-            a = stack[-1]
-            self.emit1("BINARY_OP", spec[1])
+            a, b = self.pop(2)
+            binop = spec[1]
+            if kind == L.ARITH and b.k is not None and b.k[1] > MASK[rtype] >> 1 and binop in (
+                    BinaryOp.ADD, BinaryOp.SUBTRACT):
+                # x + 0xFFFFFFFF is x - 1 modulo 2**32: smaller numbers, clearer text
+                b.fold(MASK[rtype] + 1 - b.k[1])
+                binop = BinaryOp.SUBTRACT if binop == BinaryOp.ADD else BinaryOp.ADD
+            self.emit1("BINARY_OP", binop)
             if kind == L.ARITH:
                 state = WIDE
             elif kind == L.AND:
@@ -814,59 +1146,78 @@ class Translator:
                 state = NORM if (a.state != WIDE and b.state != WIDE) else WIDE
             else:
                 state = NORM
-            a.state = state
-            a.type = rtype
+            sym, prec = BINOP_TEXT[binop]
+            self.push(rtype, f"{a.text(prec)} {sym} {b.text(prec + 1)}", prec, [a, b], state, a.start)
         elif kind in (L.SHL, L.SHR_U, L.SHR_S):
             width = spec[1]
-            fx = {1: [Instr("LOAD_CONST", width - 1), Instr("BINARY_OP", BinaryOp.AND)]}
+            b = stack[-1]
+            if b.k is not None:
+                b.fold(b.k[1] & (width - 1))
+                fx = {}
+            else:
+                fx = {1: [I("LOAD_CONST", width - 1), I("BINARY_OP", BinaryOp.AND)]}
+                b.expr, b.prec = f"{b.text(ATOM)} & {width - 1}", AND
             if kind != L.SHL:
-                fx[0] = _mask_code(stack[-2])
+                a = stack[-2]
+                fx[0] = mask_code(a)
                 if kind == L.SHR_S:
                     sign = 1 << (width - 1)
-                    fx[0] = fx[0] + [Instr("LOAD_CONST", sign), Instr("BINARY_OP", BinaryOp.XOR),
-                                     Instr("LOAD_CONST", sign), Instr("BINARY_OP", BinaryOp.SUBTRACT)]
+                    fx[0] = fx[0] + [I("LOAD_CONST", sign), I("BINARY_OP", BinaryOp.XOR),
+                                     I("LOAD_CONST", sign), I("BINARY_OP", BinaryOp.SUBTRACT)]
+                    a.expr, a.prec = f"({a.text(ATOM)} ^ {sign:#x}) - {sign:#x}", ADD
             self.prepare(2, (), fx)
-            stack.pop()
+            a, b = self.pop(2)
             self.emit1("BINARY_OP", BinaryOp.LSHIFT if kind == L.SHL else BinaryOp.RSHIFT)
-            stack[-1].state = NORM if kind == L.SHR_U else WIDE
+            sym = "<<" if kind == L.SHL else ">>"
+            self.push(rtype, f"{a.text(SHIFT)} {sym} {b.text(SHIFT + 1)}", SHIFT, [a, b],
+                      NORM if kind == L.SHR_U else WIDE, a.start)
         elif kind == L.DIV_U:
             self.prepare(2, (), self.norm_fixups(2))
-            stack.pop()
+            a, b = self.pop(2)
             self.emit1("BINARY_OP", spec[1])
-            stack[-1].state = NORM
+            sym, prec = BINOP_TEXT[spec[1]]
+            self.push(rtype, f"{a.text(prec)} {sym} {b.text(prec + 1)}", prec, [a, b], NORM, a.start)
         elif kind in (L.CMP, L.CMP_S):
             fx = self.norm_fixups(2)
             if kind == L.CMP_S:
                 sign = 1 << (spec[2] - 1)
-                fx = {k: fx.get(k, []) + [Instr("LOAD_CONST", sign), Instr("BINARY_OP", BinaryOp.XOR)]
-                      for k in (0, 1)}
+                for k in (0, 1):
+                    s = stack[-2 + k]
+                    if s.k is not None:
+                        s.fold(s.k[1] ^ sign)
+                        continue
+                    fx[k] = fx.get(k, []) + [I("LOAD_CONST", sign), I("BINARY_OP", BinaryOp.XOR)]
+                    s.expr, s.prec = f"({s.text(ATOM)} ^ {sign:#x})", ATOM
             self.prepare(2, (), fx)
-            stack.pop()
+            a, b = self.pop(2)
             self.emit1("COMPARE_OP", spec[1])
-            stack[-1].type = I32
-            stack[-1].state = BOOL
+            self.push(I32, f"{a.text(CMP + 1)} {CMP_TEXT[spec[1]]} {b.text(CMP + 1)}", CMP, [a, b],
+                      BOOL, a.start)
         elif kind == L.EQZ:
-            self.emit(_mask_code(stack[-1]) + [Instr("LOAD_CONST", 0), Instr("COMPARE_OP", Compare.EQ)])
-            stack[-1].type = I32
-            stack[-1].state = BOOL
+            a, = self.pop(1)
+            self.emit(mask_code(a) + [I("LOAD_CONST", 0), I("COMPARE_OP", Compare.EQ)])
+            self.push(I32, f"{a.text(CMP + 1)} == 0", CMP, [a], BOOL, a.start)
         elif kind == L.FNEG:
+            a, = self.pop(1)
             self.emit1("UNARY_NEGATIVE")
+            self.push(rtype, f"-{a.text(UNARY)}", UNARY, [a], NORM, a.start)
         elif kind == L.WRAP:
-            self.emit([Instr("LOAD_CONST", 0xFFFFFFFF), Instr("BINARY_OP", BinaryOp.AND)])
-            stack[-1].type = I32
-            stack[-1].state = NORM
+            a, = self.pop(1)
+            self.emit([I("LOAD_CONST", 0xFFFFFFFF), I("BINARY_OP", BinaryOp.AND)])
+            self.push(I32, f"{a.text(AND)} & 0xFFFFFFFF", AND, [a], NORM, a.start)
         elif kind == L.NOP_CONV:
-            self.emit(_mask_code(stack[-1]))
-            stack[-1].type = I64
-            stack[-1].state = NORM
+            a, = self.pop(1)
+            self.emit(mask_code(a))
+            self.push(I64, a.expr, a.prec, [a], NORM, a.start)
         elif kind == L.SEXT:
             bits = spec[2]
             sign = 1 << (bits - 1)
-            self.emit([Instr("LOAD_CONST", (1 << bits) - 1), Instr("BINARY_OP", BinaryOp.AND),
-                       Instr("LOAD_CONST", sign), Instr("BINARY_OP", BinaryOp.XOR),
-                       Instr("LOAD_CONST", sign), Instr("BINARY_OP", BinaryOp.SUBTRACT)])
-            stack[-1].type = rtype
-            stack[-1].state = WIDE
+            a, = self.pop(1)
+            self.emit([I("LOAD_CONST", (1 << bits) - 1), I("BINARY_OP", BinaryOp.AND),
+                       I("LOAD_CONST", sign), I("BINARY_OP", BinaryOp.XOR),
+                       I("LOAD_CONST", sign), I("BINARY_OP", BinaryOp.SUBTRACT)])
+            self.push(rtype, f"({a.text(AND)} & {(1 << bits) - 1:#x} ^ {sign:#x}) - {sign:#x}",
+                      ADD, [a], WIDE, a.start)
         else:  # pragma: no cover - the table and this dispatch are kept in step
             raise AssertionError(kind)
 
@@ -881,22 +1232,27 @@ def _special_table() -> dict:
     def memory_init(t, imm):
         t.mem_call("memory_init", 3, extra=(f"D{imm[0]}",))
 
-    def data_drop(t, imm):
-        t.call_global("data_drop", 0, leading=[Instr("LOAD_GLOBAL", (False, f"D{imm}"))], nleading=1)
-
     def table_call(fn, n, results=(), names=lambda imm: ()):
         def lower(t, imm):
-            leading = [Instr("LOAD_GLOBAL", (False, x)) for x in names(imm)]
-            t.call_global(fn, n, leading=leading, nleading=len(leading), results=results)
+            extra = names(imm)
+            leading = [I("LOAD_GLOBAL", (False, x)) for x in extra]
+            t.call_global(fn, n, leading=leading, nleading=len(leading), results=results,
+                          lead_text=extra)
         return lower
+
+    def table_get(t, imm):
+        elem = t.module.all_tables()[imm].elem
+        table_call("table_get", 1, (elem,), lambda imm: (f"T{imm}",))(t, imm)
 
     def atomic_fence(t, imm):
         t.emit1("NOP")
+        t.stmt("pass  # atomic.fence")
 
     return {
         "memory.fill": memory_fill, "memory.copy": memory_copy, "memory.init": memory_init,
-        "data.drop": data_drop,
-        "table.get": None, "table.set": table_call("table_set", 2, (), lambda imm: (f"T{imm}",)),
+        "data.drop": table_call("data_drop", 0, (), lambda imm: (f"D{imm}",)),
+        "table.get": table_get,
+        "table.set": table_call("table_set", 2, (), lambda imm: (f"T{imm}",)),
         "table.size": table_call("table_size", 0, (I32,), lambda imm: (f"T{imm}",)),
         "table.grow": table_call("table_grow", 2, (I32,), lambda imm: (f"TT{imm}",)),
         "table.fill": table_call("table_fill", 3, (), lambda imm: (f"T{imm}",)),
@@ -908,24 +1264,9 @@ def _special_table() -> dict:
 
 
 SPECIAL = _special_table()
-
-
-def _table_get(t: Translator, imm):
-    elem = t.module.all_tables()[imm].elem
-    t.call_global("table_get", 1, leading=[Instr("LOAD_GLOBAL", (False, f"T{imm}"))], nleading=1,
-                  results=(elem,))
-
-
-SPECIAL["table.get"] = _table_get
-
-
-
-def _describe(code: int, imm) -> str:
-    name = op.name_of(code)
-    if imm is None or code in (op.BLOCK, op.LOOP, op.IF):
-        return name
-    return f"{name} {imm}"
-
+SPECIAL_OPERANDS = {"memory.fill": 3, "memory.copy": 3, "memory.init": 3, "table.get": 1,
+                    "table.set": 2, "table.grow": 2, "table.fill": 3, "table.copy": 3,
+                    "table.init": 3}
 
 Translator.handlers = {
     op.UNREACHABLE: Translator.op_unreachable, op.NOP: Translator.op_nop,
@@ -947,7 +1288,7 @@ Translator.handlers = {
 }
 
 
-def compute_stacksize(instrs: list) -> int:
+def compute_stacksize(light: list) -> int:
     """Exact maximum stack depth of a structured instruction list (one forward pass:
     every label is reached by fall-through or by a jump seen before it, except loop
     headers, which are reached by fall-through first)."""
@@ -955,27 +1296,22 @@ def compute_stacksize(instrs: list) -> int:
     best = 0
     at_label: dict = {}
     live = True
-    for ins in instrs:
-        if isinstance(ins, Label):
+    for ins in light:
+        if ins.__class__ is Label:
             if ins in at_label:
                 depth = at_label[ins]
             live = True
             continue
         if not live:
             continue
-        if ins.has_jump():
-            target = ins.arg
-            if not ins.is_uncond_jump():
-                d = depth + ins.stack_effect(jump=True)
-                at_label.setdefault(target, d)
-                depth += ins.stack_effect(jump=False)
-            else:
-                at_label.setdefault(target, depth)
+        name, arg, _ = ins
+        depth += stack_effect(name, arg)
+        if name in JUMPS:
+            at_label.setdefault(arg, depth)
+            if name in UNCONDITIONAL:
                 live = False
-        else:
-            depth += ins.stack_effect()
-            if ins.name == "RETURN_VALUE":
-                live = False
+        elif name == "RETURN_VALUE":
+            live = False
         if depth > best:
             best = depth
     return best + 1
