@@ -18,6 +18,7 @@ from bytecode import Bytecode
 
 from ..wasm.module import Module
 from ..wasm.opcodes import RETURN_CALL, RETURN_CALL_INDIRECT
+from . import listing
 from .emit import I, Ops, to_instrs
 from .translate import Translator
 
@@ -33,6 +34,8 @@ class CompiledCode:
     # drivers: f{i} is the driver, b{i} the body
     tail_bodies: list[int] = field(default_factory=list)
     func_idents: dict[int, str] = field(default_factory=dict)  # index -> listing identifier
+    filenames: dict[int, str] = field(default_factory=dict)  # index -> co_filename
+    frame_labels: dict[int, str] = field(default_factory=dict)  # index -> `mod.f(i32) i32`
 
 
 _NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
@@ -117,8 +120,9 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
         ident = idents[index]
         local_names = {i: python_identifier(n, f"l{i}")
                        for i, n in module.names.locals.get(index, {}).items()}
+        fname = listing.filename(mod_label, ident)
         t = Translator(module, finfo, code, info.func_types, cells, name=ident,
-                       filename=f"<wasm://{mod_label}/{ident}>",
+                       filename=fname,
                        ensure_termination=ensure_termination, tail_funcs=tail,
                        func_idents=idents, local_names=local_names, debug=debug)
         tr = t.translate()
@@ -128,9 +132,12 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
         else:
             codes.append(tr.code)
         result.sources[index] = tr.listing
-        result.func_names[index] = display_name(module, index)
+        result.func_names[index] = shown = display_name(module, index)
+        result.filenames[index] = fname
+        result.frame_labels[index] = f"{mod_label}.{listing.signature_text(shown, finfo.type)}"
     result.func_idents = idents
     result.factory = _factory(codes + bodies, mod_label)
+    listing.register_listings(result)
     return result
 
 
