@@ -23,6 +23,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only the spec-suite files whose id (suite/file, e.g. v1/address) matches "
         "PATTERN: a glob if it contains * ? or [, else a substring (e.g. --spec-filter=simd_)",
     )
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden/*.listing from the current code generator instead of comparing",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

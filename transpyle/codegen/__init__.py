@@ -41,10 +41,16 @@ class CompiledCode:
 _NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
 
 
+def _escape_char(m: re.Match) -> str:
+    c = m.group()
+    return "_" if ord(c) < 128 else f"_u{ord(c):04x}"
+
+
 def python_identifier(name: str, fallback: str) -> str:
-    """A safe identifier for a wasm name: anything outside [0-9A-Za-z_] becomes `_`, so
-    no module can put quotes, newlines or code into a listing or a code object name."""
-    ident = _NOT_IDENT.sub("_", name)
+    """A safe identifier for a wasm name: ASCII punctuation and spaces become `_`, other
+    characters `_uXXXX`, so no module can put quotes, newlines or code into a listing
+    or a code object name, and non-ASCII names stay distinguishable."""
+    ident = _NOT_IDENT.sub(_escape_char, name)
     if not ident or ident[0].isdigit():
         ident = "_" + ident
     if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):

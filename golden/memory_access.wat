@@ -1,0 +1,10 @@
+(module
+  (memory 1)
+  (func (export "copy_word") (param $src i32) (param $dst i32)
+    (i32.store offset=4 (local.get $dst) (i32.load offset=8 (local.get $src))))
+  (func (export "bytes") (param $p i32) (result i32)
+    (i32.store8 (local.get $p) (i32.const 300))
+    (i32.add (i32.load8_u (local.get $p)) (i32.load16_s offset=2 (local.get $p))))
+  (func (export "floats") (param $p i32) (result f64)
+    (f32.store (local.get $p) (f32.const 1.5))
+    (f64.add (f64.promote_f32 (f32.load (local.get $p))) (f64.load offset=8 (local.get $p)))))

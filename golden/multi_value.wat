@@ -1,0 +1,11 @@
+(module
+  (func $divmod (export "divmod") (param $a i32) (param $b i32) (result i32 i32)
+    (i32.div_u (local.get $a) (local.get $b))
+    (i32.rem_u (local.get $a) (local.get $b)))
+  (func (export "sum_divmod") (param $a i32) (param $b i32) (result i32)
+    (call $divmod (local.get $a) (local.get $b))
+    (i32.add))
+  (func (export "swap_block") (param $a i32) (param $b i32) (result i32 i32)
+    (local.get $a) (local.get $b)
+    (block (param i32 i32) (result i32 i32)
+      (local.set $a) (local.set $b) (local.get $a) (local.get $b))))

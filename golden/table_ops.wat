@@ -1,0 +1,10 @@
+(module
+  (table $t 1 10 funcref)
+  (elem declare func $f)
+  (func $f)
+  (func (export "ops") (result i32)
+    (drop (table.grow $t (ref.func $f) (i32.const 2)))
+    (table.set $t (i32.const 0) (table.get $t (i32.const 1)))
+    (table.fill $t (i32.const 1) (ref.null func) (i32.const 1))
+    (table.copy $t $t (i32.const 2) (i32.const 0) (i32.const 1))
+    (table.size $t)))
