@@ -22,8 +22,7 @@ from spec_runner import SPECTEST_DIR, SUITES, run_file, suite_files
 SCOPES = {
     "v1": "full",
     "v2": "full",
-    # execution of the 0xFD instructions needs transpyle/runtime/simd.py (in progress)
-    "v2/simd": "compile-only",
+    "v2/simd": "full",
     "tail-call": "full",
     "threads": "full",
 }

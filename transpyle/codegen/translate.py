@@ -393,9 +393,10 @@ class Translator:
     def call_global(self, name: str, n: int, *, leading: list = (), nleading: int = 0,
                     fixups: dict | None = None, results: tuple = (), states=None,
                     normalize: bool = True, text: str | None = None, lead_text=(),
-                    impure: bool = True) -> None:
+                    impure: bool = True, trailing=()) -> None:
         """Call namespace function `name` on the top n slots, pushing `results` (or
-        making a statement when there are none)."""
+        making a statement when there are none). `leading` pushes `nleading` arguments
+        before the operands; `trailing` constants are passed after them."""
         if normalize:
             fx = self.norm_fixups(n)
             for k, v in (fixups or {}).items():
@@ -404,9 +405,10 @@ class Translator:
             fx = fixups or {}
         start = self.prepare(n, Ops.load_global_callable(name) + list(leading), fx)
         args = self.pop(n)
-        self.emit(Ops.call(n + nleading))
+        self.emit([I("LOAD_CONST", c) for c in trailing] + Ops.call(n + nleading + len(trailing)))
         shown = text or name
-        expr = f"{shown}({', '.join(list(lead_text) + [self.args_text(args)] if args else list(lead_text))})"
+        texts = list(lead_text) + [s.text(TERN + 1) for s in args] + [repr(c) for c in trailing]
+        expr = f"{shown}({', '.join(texts)})"
         self.push_results(results, start, args, expr, states, impure)
 
     def push_results(self, results: tuple, start, args, expr: str, states=None,
@@ -820,9 +822,9 @@ class Translator:
         self.do_return()
 
     def op_unreachable(self, i, imm):
-        # the helper raises; the return only keeps the code from ending without one
+        # the helper raises the trap; RAISE_VARARGS only ends the block for CPython
         self.flush()
-        self.emit(Ops.load_global_callable("unreachable") + Ops.call(0) + Ops.return_value())
+        self.emit(Ops.load_global_callable("unreachable") + Ops.call(0) + [I("RAISE_VARARGS", 1)])
         self.stmt("unreachable()")
         self.dead()
 
@@ -1102,20 +1104,19 @@ class Translator:
         if kind in (op.IMM_MEMARG, op.IMM_MEMARG_LANE):  # SIMD memory ops and atomics
             n = len(info.params)
             fx = {0: self.address_fixup(imm[1], self.stack[-n])}
-            if kind == op.IMM_MEMARG_LANE:
-                fx[n - 1] = [I("LOAD_CONST", imm[2])]
+            trailing = (imm[2],) if kind == op.IMM_MEMARG_LANE else ()
             # wait/notify need the Memory object (shared flag, waiters), not its bytes
             memory = "M0" if name.startswith("memory.atomic.") else "mem0"
             self.flush_for_effect(n)
             self.call_global(helper, n, leading=[I("LOAD_GLOBAL", (False, memory))],
-                             nleading=1, fixups=fx, results=info.results, lead_text=(memory,))
+                             nleading=1, fixups=fx, results=info.results, lead_text=(memory,),
+                             trailing=trailing)
         elif kind == op.IMM_LANE:
-            n = len(info.params)
-            self.call_global(helper, n, fixups={n - 1: [I("LOAD_CONST", imm)]},
-                             results=info.results, impure=False)
+            self.call_global(helper, len(info.params), results=info.results, impure=False,
+                             trailing=(imm,))
         elif kind == op.IMM_SHUFFLE:
-            self.call_global("i8x16_shuffle", 2, fixups={1: [I("LOAD_CONST", imm)]},
-                             results=info.results, impure=False)
+            self.call_global("i8x16_shuffle", 2, results=info.results, impure=False,
+                             trailing=(imm,))
         elif kind == op.IMM_NONE and info.params is not None:
             self.call_global(helper, len(info.params), results=info.results, impure=False)
         else:
@@ -1288,29 +1289,49 @@ Translator.handlers = {
 }
 
 
+class StackDisciplineError(AssertionError):
+    """Generated code would corrupt CPython's value stack (a code generator bug):
+    raised at compile time, because CPython itself does not check and would crash."""
+
+
 def compute_stacksize(light: list) -> int:
-    """Exact maximum stack depth of a structured instruction list (one forward pass:
-    every label is reached by fall-through or by a jump seen before it, except loop
-    headers, which are reached by fall-through first)."""
+    """Exact maximum stack depth of a structured instruction list, checking on the way
+    that every edge into a label agrees on the depth, that the stack never underflows
+    and that RETURN_VALUE leaves nothing behind. One forward pass: every label is
+    reached by fall-through or by a jump seen before it, except loop headers, which
+    are reached by fall-through first (their back-edges are checked when seen)."""
     depth = 0
     best = 0
     at_label: dict = {}
     live = True
     for ins in light:
         if ins.__class__ is Label:
-            if ins in at_label:
-                depth = at_label[ins]
+            known = at_label.get(ins)
+            if known is not None:
+                if live and known != depth:
+                    raise StackDisciplineError(f"stack depth {depth} meets {known} at a label")
+                depth = known
+            elif live:
+                at_label[ins] = depth
             live = True
             continue
         if not live:
             continue
         name, arg, _ = ins
         depth += stack_effect(name, arg)
+        if depth < 0:
+            raise StackDisciplineError(f"stack underflow at {name}")
         if name in JUMPS:
-            at_label.setdefault(arg, depth)
+            known = at_label.setdefault(arg, depth)
+            if known != depth:
+                raise StackDisciplineError(f"{name} brings depth {depth} to a label at {known}")
             if name in UNCONDITIONAL:
                 live = False
+        elif name == "RAISE_VARARGS":
+            live = False
         elif name == "RETURN_VALUE":
+            if depth != 0:
+                raise StackDisciplineError(f"RETURN_VALUE leaves {depth} values on the stack")
             live = False
         if depth > best:
             best = depth

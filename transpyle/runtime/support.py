@@ -20,6 +20,7 @@ from transpyle.errors import Trap
 from transpyle.runtime.atomics import ATOMICS
 from transpyle.runtime.externs import TABLE_MAX_ELEMENTS
 from transpyle.runtime.numeric import NUMERIC, f32_from_bits, f32_to_bits
+from transpyle.runtime.simd import SIMD
 from transpyle.wasm.types import PAGE_SIZE
 
 _OOB_MEMORY = "out of bounds memory access"
@@ -237,5 +238,6 @@ HELPERS.update({
     "call_indirect_tail": call_indirect_tail, "TailCall": TailCall,
 })
 HELPERS.update(ATOMICS)
+HELPERS.update(SIMD)
 """Every name generated code may read besides the per-instance ones (f0, mem0, g0, T0,
 ty0, D0, E0, ...)."""
