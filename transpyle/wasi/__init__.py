@@ -63,9 +63,9 @@ Sandbox
 A guest reaches host files only under its preopened directories. Paths are
 resolved component by component from the directory fd, opening each directory with
 `O_NOFOLLOW` and reading symlinks ourselves (`transpyle.wasi.fs.resolve`): absolute
-paths give EPERM, `..` above the directory the path is relative to and symlinks that
-lead out (absolute targets, too many `..`) give ENOTCAPABLE, and the final component
-is used with `dir_fd=` and no symlink following. Read-only preopens refuse
+paths, `..` above the directory the path is relative to and symlinks that lead out
+(absolute targets, too many `..`) give EPERM (as wazero and wasmtime), and the final
+component is used with `dir_fd=` and no symlink following. Read-only preopens refuse
 creating, writing, truncating, renaming, linking, unlinking and time changes with
 EROFS (path functions) or EBADF (fd functions, as wazero). Pointers and lengths from
 the guest are checked against memory: EFAULT, never a write past the buffer.

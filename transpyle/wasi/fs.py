@@ -13,7 +13,8 @@ component at a time (`resolve`), never by handing the host a joined path:
   followed) is read with `readlink` and its target spliced into the remaining
   components, so it is resolved by the same rules;
 * `..` pops the stack of opened directories; popping the starting directory, or a
-  symlink with an absolute target, is an escape: ENOTCAPABLE;
+  symlink with an absolute target, is an escape: EPERM, as an absolute guest path
+  (wazero and wasmtime both answer EPERM; the old WASI docs suggested ENOTCAPABLE);
 * the final component is then used with `dir_fd=` and no symlink following
   (`O_NOFOLLOW`, `follow_symlinks=False`), so nothing the host resolves on its own
   can leave the directory.
@@ -187,8 +188,8 @@ def resolve(start_fd: int, path: bytes, follow: bool) -> Resolved:
 
     `follow`: a symlink as the final component is resolved too (lookupflags
     SYMLINK_FOLLOW); a trailing slash implies it and requires a directory. Raises
-    `WasiError` (ENOENT for an empty path, EPERM for an absolute one, ENOTCAPABLE for
-    an escape, ELOOP past 40 symlinks, ENOTDIR) or `OSError`.
+    `WasiError` (ENOENT for an empty path, EPERM for an absolute one or an escape,
+    ELOOP past 40 symlinks, ENOTDIR) or `OSError`.
     """
     if not path:
         raise WasiError(abi.ENOENT)
@@ -210,7 +211,7 @@ def resolve(start_fd: int, path: bytes, follow: bool) -> Resolved:
             c = pending.popleft()
             if c == b"..":
                 if len(stack) == 1:
-                    raise WasiError(abi.ENOTCAPABLE)
+                    raise WasiError(abi.EPERM)
                 os.close(stack.pop())
                 continue
             last = not pending
@@ -245,7 +246,7 @@ def resolve(start_fd: int, path: bytes, follow: bool) -> Resolved:
             if links > MAX_SYMLINKS:
                 raise WasiError(abi.ELOOP)
             if not target or target[0] == 0x2F:
-                raise WasiError(abi.ENOTCAPABLE if target else abi.ENOENT)
+                raise WasiError(abi.EPERM if target else abi.ENOENT)
             if last and target[-1] == 0x2F:
                 must_dir = True
             pending.extendleft(reversed([t for t in target.split(b"/") if t and t != b"."]))
