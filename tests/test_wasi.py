@@ -646,6 +646,39 @@ def test_fd_allocate(guest, sandbox):
     assert guest.fd_allocate(1, 0, 1) == abi.EBADF  # a stream
 
 
+def test_times_and_advise(guest, sandbox):
+    e, fd = guest.open("file.txt", write=True)
+    both = abi.FSTFLAGS_ATIM | abi.FSTFLAGS_ATIM_NOW
+    assert guest.fd_filestat_set_times(fd, 0, 0, both) == abi.EINVAL
+    assert guest.fd_filestat_set_times(fd, 0, 0, abi.FSTFLAGS_MTIM | abi.FSTFLAGS_MTIM_NOW) \
+        == abi.EINVAL
+    assert guest.fd_filestat_set_times(fd, 5 * 10**9, 0, abi.FSTFLAGS_ATIM) == 0
+    st = os.stat(sandbox / "file.txt")
+    assert st.st_atime_ns == 5 * 10**9 and st.st_mtime_ns > 10**18  # mtime kept
+    assert guest.fd_filestat_set_times(fd, 0, 0, abi.FSTFLAGS_MTIM_NOW) == 0
+    assert abs(os.stat(sandbox / "file.txt").st_mtime_ns - time.time_ns()) < 5 * 10**9
+    assert guest.fd_filestat_set_times(99, 0, 0, 0) == abi.EBADF
+    # a symlink's own times, not following it
+    os.symlink("file.txt", sandbox / "ln")
+    p, n = guest.s("ln")
+    assert guest.path_filestat_set_times(3, 0, p, n, 0, 7 * 10**9, abi.FSTFLAGS_MTIM) == 0
+    assert os.lstat(sandbox / "ln").st_mtime_ns == 7 * 10**9
+    assert os.stat(sandbox / "file.txt").st_mtime_ns != 7 * 10**9
+    assert guest.path_filestat_set_times(3, 1, p, n, 0, 8 * 10**9, abi.FSTFLAGS_MTIM) == 0
+    assert os.stat(sandbox / "file.txt").st_mtime_ns == 8 * 10**9
+    assert guest.path_filestat_set_times(3, 0, p, n, 0, 0, both) == abi.EINVAL
+    assert guest.fd_advise(fd, 0, 10, 5) == 0
+    assert guest.fd_advise(fd, 0, 10, 6) == abi.EINVAL
+    assert guest.fd_advise(99, 0, 10, 0) == abi.EBADF
+    assert guest.fd_sync(fd) == 0 and guest.fd_datasync(fd) == 0
+    assert guest.fd_sync(99) == abi.EBADF and guest.fd_datasync(99) == abi.EBADF
+    assert guest.fd_filestat_set_size(fd, -1) == abi.EINVAL
+    assert guest.fd_filestat_set_size(fd, 3) == 0
+    assert (sandbox / "file.txt").read_bytes() == b"hel"
+    assert guest.fd_filestat_set_size(3, 0) == abi.EISDIR
+    assert guest.fd_filestat_set_size(1, 0) == abi.EBADF
+
+
 def test_fd_read_write_errors(guest):
     e, d = guest.open("sub", oflags=abi.OFLAGS_DIRECTORY)
     assert guest.read(d, 10)[0] == abi.EISDIR  # wazero (wasmtime: EBADF)
