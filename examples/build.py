@@ -10,6 +10,7 @@ up to date.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,8 @@ def wat_to_wasm(source: Path) -> bytes:
 
 
 def c_to_wasm(source: Path) -> bytes:
+    if importlib.util.find_spec("ziglang") is None:
+        raise SystemExit(f"{source.name} needs zig: pip install ziglang")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / source.with_suffix(".wasm").name
         subprocess.run([sys.executable, "-m", "ziglang", "cc", *ZIG_CC_FLAGS, "-o", str(out),

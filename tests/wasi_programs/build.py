@@ -8,6 +8,7 @@ The .wasm files are checked in, so running the tests does not need zig. With
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,8 @@ FLAGS = ["-target", "wasm32-wasi", "-O2", "-s", "-Wall", "-Werror"]
 
 
 def compile_c(source: Path, output: Path) -> None:
+    if importlib.util.find_spec("ziglang") is None:
+        raise SystemExit("building the WASI test programs needs zig: pip install ziglang")
     cmd = [sys.executable, "-m", "ziglang", "cc", *FLAGS, "-o", str(output), str(source)]
     subprocess.run(cmd, check=True)
 
