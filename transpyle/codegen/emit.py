@@ -33,6 +33,7 @@ NULL_AFTER_CALLABLE = VERSION >= (3, 13)
 DIRECTIONAL_COND_JUMPS = VERSION == (3, 11)
 JUMP_NEEDS_BOOL = VERSION >= (3, 13)
 MAKE_FUNCTION_HAS_FLAGS = VERSION < (3, 13)
+SUBSCR_IS_BINARY_OP = VERSION >= (3, 14)  # BINARY_SUBSCR became BINARY_OP NB_SUBSCR
 
 __all__ = ["BinaryOp", "Compare", "I", "Label", "Ops", "VERSION", "NOARG", "JUMPS",
            "to_instrs", "stack_effect"]
@@ -72,7 +73,7 @@ _FIXED_EFFECT = {
     "RESUME": 0, "NOP": 0, "LOAD_CONST": 1, "LOAD_FAST": 1, "STORE_FAST": -1,
     "STORE_GLOBAL": -1, "POP_TOP": -1, "PUSH_NULL": 1, "SWAP": 0, "COPY": 1,
     "BINARY_OP": -1, "COMPARE_OP": -1, "IS_OP": -1, "UNARY_NEGATIVE": 0, "TO_BOOL": 0,
-    "PRECALL": 0, "LIST_APPEND": -1, "RAISE_VARARGS": -1, "STORE_SUBSCR": -3, "RETURN_VALUE": -1,
+    "PRECALL": 0, "LIST_APPEND": -1, "RAISE_VARARGS": -1, "BINARY_SUBSCR": -1, "STORE_SUBSCR": -3, "RETURN_VALUE": -1,
     "MAKE_FUNCTION": 0, "JUMP_FORWARD": 0, "JUMP_BACKWARD": 0,
     "POP_JUMP_IF_TRUE": -1, "POP_JUMP_IF_FALSE": -1, "POP_JUMP_FORWARD_IF_TRUE": -1,
     "POP_JUMP_FORWARD_IF_FALSE": -1, "POP_JUMP_BACKWARD_IF_TRUE": -1,
@@ -164,6 +165,13 @@ class Ops:
     def unpack_one() -> list:
         """Replace a one-element sequence on top of the stack by its element."""
         return [I("UNPACK_SEQUENCE", 1)]
+
+    @staticmethod
+    def subscr() -> list:
+        """container[index] with [container, index] on the stack."""
+        if SUBSCR_IS_BINARY_OP:
+            return [I("BINARY_OP", BinaryOp.SUBSCR)]
+        return [I("BINARY_SUBSCR")]
 
     @staticmethod
     def store_item_zero() -> list:

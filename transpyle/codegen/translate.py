@@ -63,6 +63,9 @@ LOADS = {
     "i64.load16_s": ("unpack_i16s", WIDE), "i64.load16_u": ("unpack_i16u", NORM),
     "i64.load32_s": ("unpack_i32s", WIDE), "i64.load32_u": ("unpack_i32", NORM),
 }
+# Byte accesses index the bytearray directly: op name -> sign-extending?
+BYTE_LOADS = {"i32.load8_u": False, "i64.load8_u": False, "i32.load8_s": True, "i64.load8_s": True}
+BYTE_STORES = frozenset({"i32.store8", "i64.store8"})
 # Stores: op name -> (namespace packer, mask applied to the value, or None: normalise)
 STORES = {
     "i32.store": ("pack_i32", None), "i64.store": ("pack_i64", None),
@@ -1036,6 +1039,17 @@ class Translator:
         info = op.BY_NAME[name]
         addr = self.stack[-1]
         fx = {0: self.address_fixup(imm[1], addr)}
+        if name in BYTE_LOADS:  # mem0[a]: a bytearray index, IndexError out of bounds
+            start = self.prepare(1, [I("LOAD_GLOBAL", (False, "mem0"))], fx)
+            a, = self.pop(1)
+            self.emit(Ops.subscr())
+            expr, prec, state = f"mem0[{a.expr}]", ATOM, NORM
+            if BYTE_LOADS[name]:
+                self.emit([I("LOAD_CONST", 0x80), I("BINARY_OP", BinaryOp.XOR),
+                           I("LOAD_CONST", 0x80), I("BINARY_OP", BinaryOp.SUBTRACT)])
+                expr, prec, state = f"(mem0[{a.expr}] ^ 0x80) - 0x80", ADD, WIDE
+            self.push(info.results[0], expr, prec, [a], state, start, impure=True)
+            return
         if name == "f32.load":
             self.call_global("load_f32", 1, leading=[I("LOAD_GLOBAL", (False, "mem0"))],
                              nleading=1, fixups=fx, results=(F32,), normalize=False,
@@ -1051,6 +1065,17 @@ class Translator:
     def store(self, name: str, imm) -> None:
         addr, value = self.stack[-2], self.stack[-1]
         fx = {0: self.address_fixup(imm[1], addr)}
+        if name in BYTE_STORES:  # mem0[a] = v & 0xff
+            if value.k is None or not value.fold(value.k[1] & 0xFF):
+                fx[1] = [I("LOAD_CONST", 0xFF), I("BINARY_OP", BinaryOp.AND)]
+                value.expr, value.prec = f"{value.text(ATOM)} & 0xff", AND
+            self.flush_for_effect(2)
+            self.prepare(2, (), fx)
+            a, v = self.pop(2)
+            self.emit([I("SWAP", 2), I("LOAD_GLOBAL", (False, "mem0")), I("SWAP", 2),
+                       I("STORE_SUBSCR")])
+            self.stmt(f"mem0[{a.expr}] = {v.expr}", [a, v])
+            return
         if name == "f32.store":
             fn = "store_f32"
         else:
