@@ -432,6 +432,9 @@ def test_efault_everywhere(guest):
         assert len(guest.mem) == size, what
         assert bytes(guest.mem[size - 64:]) == tail, what
     assert guest.stdout.getvalue() == b""  # nothing half-written either
+    p, n = guest.s("created.txt")
+    assert guest.path_open(3, 0, p, n, abi.OFLAGS_CREAT, 0, 0, 0, size - 1) == abi.EFAULT
+    assert guest.stat("created.txt")[0] == abi.ENOENT  # no side effect
 
 
 def test_fd_write_efault_writes_nothing(guest):

@@ -913,6 +913,8 @@ class Wasi:
             return err.errno
         if not p:
             return EINVAL
+        if (result & M32) + 4 > len(self.mem):
+            return EFAULT  # before anything is created or truncated
         oflags &= 0xFFFF
         fdflags &= 0xFFFF
         flags = _O_CLOEXEC | _O_NOFOLLOW  # symlinks are resolved by `resolve`
@@ -977,11 +979,7 @@ class Wasi:
         new = Entry(hfd, root=entry.root, filetype=ft, readable=access != os.O_WRONLY,
                     writable=access != os.O_RDONLY)
         newfd = self._free_fd()
-        try:
-            _u32_pack(self.mem, result & M32, newfd)
-        except struct.error:
-            os.close(hfd)
-            return EFAULT
+        _u32_pack(self.mem, result & M32, newfd)
         self.fds[newfd] = new
         return 0
 
