@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .errors import CompileError, LinkError, Trap
+from .errors import CompileError, Interrupted, LinkError, Trap
 from .wasm.types import FuncType, ValueType
 
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "transpyle"
@@ -131,7 +131,7 @@ def cmd_run(args) -> int:
     values = call_args(f, args.args, args.invoke)
     kwargs = {}
     if args.timeout is not None:
-        from . import Context
+        from .experimental.context import Context
         kwargs["ctx"] = Context.background().with_timeout(args.timeout)
     try:
         result = f(*values, **kwargs)
@@ -170,13 +170,18 @@ def run_wasi(args) -> int:
         env[k] = v
     config = wasi.WasiConfig(args=[Path(args.file).name, *args.args], env=env,
                              preopens=preopens, read_only=read_only)
+    kwargs = {}
+    if args.timeout is not None:
+        from .experimental.context import Context
+        kwargs["ctx"] = Context.background().with_timeout(args.timeout)
     try:
-        return wasi.run(rt, module, config, timeout=args.timeout)
+        code = wasi.run(rt, module, config, **kwargs)
     except LinkError as e:
         raise CliError(f"{args.file}: {e}") from None
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
-        return 134 if not e.message.startswith("context") else 124
+        return 124 if isinstance(e, Interrupted) else 134
+    return code & 0xFF  # the exit status the OS keeps
 
 
 def parse_dir(spec: str) -> tuple[str, str, bool]:
