@@ -30,6 +30,7 @@ FNEG = "fneg"  # unary minus: exact sign flip, NaN payload kept
 WRAP = "wrap"  # x & 0xFFFFFFFF from a possibly-WIDE i64; result NORM
 NOP_CONV = "nop"  # i64.extend_i32_u: the NORM i32 is already the i64
 SEXT = "sext"  # ((x & low) ^ sign) - sign; result WIDE in the target width
+FDIV = "fdiv"  # a / b inline when b is non-zero; the helper for +-0 (Python raises there)
 
 BITS = {"i32": 32, "i64": 64}
 
@@ -70,6 +71,8 @@ for _f in ("f32", "f64"):
 # f32 needs rounding after each operation, so it goes through its helper.
 for _name, _op in (("add", BinaryOp.ADD), ("sub", BinaryOp.SUBTRACT), ("mul", BinaryOp.MULTIPLY)):
     INLINE[f"f64.{_name}"] = (FARITH, _op)
+
+INLINE["f64.div"] = (FDIV,)
 
 INLINE["i32.wrap_i64"] = (WRAP,)
 INLINE["i64.extend_i32_u"] = (NOP_CONV,)

@@ -1223,6 +1223,20 @@ class Translator:
             a, = self.pop(1)
             self.emit(mask_code(a) + [I("LOAD_CONST", 0), I("COMPARE_OP", Compare.EQ)])
             self.push(I32, f"{a.text(CMP + 1)} == 0", CMP, [a], BOOL, a.start)
+        elif kind == L.FDIV:
+            # b != 0 (NaN and inf included): Python's / is IEEE division; b == +-0 raises
+            # ZeroDivisionError in Python, so that edge goes to the exact helper
+            slow, end = Label(), Label()
+            t0, t1 = self.temp(0), self.temp(1)
+            self.emit([I("COPY", 1)] + Ops.jump_if(False, slow, False, False)
+                      + [I("BINARY_OP", BinaryOp.TRUE_DIVIDE), I("JUMP_FORWARD", end)])
+            self.place(slow)
+            self.emit([I("STORE_FAST", t1), I("STORE_FAST", t0)]
+                      + Ops.load_global_callable("f64_div")
+                      + [I("LOAD_FAST", t0), I("LOAD_FAST", t1)] + Ops.call(2))
+            self.place(end)
+            a, b = self.pop(2)
+            self.push(rtype, f"{a.text(MUL)} / {b.text(MUL + 1)}", MUL, [a, b], NORM, a.start)
         elif kind == L.FNEG:
             a, = self.pop(1)
             self.emit1("UNARY_NEGATIVE")
