@@ -1,0 +1,99 @@
+"""Smoke test of the benchmark suite (tests/bench/run.py): the harness runs in --quick
+mode, and every kernel gives the hand-written Python's result under transpyle.
+
+A correctness test of the harness and the engine: no timing is asserted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import transpyle
+
+RUN = Path(__file__).resolve().parent / "bench" / "run.py"
+
+
+def _load_run():
+    spec = importlib.util.spec_from_file_location("transpyle_bench_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _load_run()
+BENCH_DIR = run.DEFAULT_BENCH_DIR
+
+
+@pytest.fixture(scope="module")
+def kernels():
+    if not (BENCH_DIR / "kernels.json").is_file():
+        pytest.skip(f"the shared benchmark directory is not present ({BENCH_DIR})")
+    return json.loads((BENCH_DIR / "kernels.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def pure_kernels(kernels):
+    spec = importlib.util.spec_from_file_location("pure_kernels", BENCH_DIR / "pure_kernels.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_harness_quick_two_kernels(kernels, tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--only", "fib,fnv1a", "--repeat", "1",
+         "--engines", "transpyle,python", "--bench-dir", str(BENCH_DIR), "--json", str(out)],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text())
+    assert report["ok"]
+    assert set(report["kernels"]) == {"fib", "fnv1a"}
+    assert report["compile"] == {}
+    for name, entry in report["kernels"].items():
+        assert entry["args"] == kernels[name]["quick_args"]
+        for engine in ("transpyle", "python"):
+            r = entry["engines"][engine]
+            assert "error" not in r, r
+            assert r["agrees"], (name, engine, r["result"], entry["reference"]["result"])
+            assert len(r["times_s"]) == 1
+    assert "transpyle/python" in proc.stdout  # the table was printed
+
+
+@pytest.mark.parametrize("name", sorted(json.loads((BENCH_DIR / "kernels.json").read_text()))
+                         if (BENCH_DIR / "kernels.json").is_file() else ["(none)"])
+def test_kernel_agrees_with_python_twin(name, kernels, pure_kernels):
+    kernel = kernels[name]
+    data = (BENCH_DIR / kernel["wasm"]).read_bytes()
+    rt = transpyle.Runtime()
+    inst = rt.instantiate(rt.compile(data))
+    args = kernel["quick_args"]
+    got = inst.exports[kernel["export"]](*args)
+    want = pure_kernels.KERNELS[name](*args)
+    ok, how = run.agree(kernel["result"], want, got)
+    assert ok, f"{name}{tuple(args)}: transpyle {got!r}, hand-written Python {want!r} ({how})"
+
+
+def test_agree_rules():
+    assert run.agree("i32", 0xFFFFFFFF, -1)[0]
+    assert not run.agree("i32", 1, 2)[0]
+    assert run.agree("i64", (1 << 64) - 5, -5) == (True, "mod 2^64")
+    assert run.agree("f64", 0.1, 0.1) == (True, "exact")
+    assert not run.agree("f64", 0.1, math.nextafter(0.1, 1.0))[0]
+    assert not run.agree("f32", 1.0, 1)[0]  # an int where a float is expected
+
+
+def test_scale_args_respects_caps():
+    scaling = run.SCALING
+    assert run.scale_args([25], scaling["fib"], 1.618 ** 3) == [28]
+    assert run.scale_args([65536, 2], scaling["fnv1a"], 10) == [65536, 20]
+    n, reps = run.scale_args([40, 1], scaling["matmul"], 100)
+    assert n == 96 and reps >= 7
