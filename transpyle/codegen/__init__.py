@@ -14,12 +14,12 @@ import re
 import types
 from dataclasses import dataclass, field
 
-from bytecode import Bytecode
 
 from ..wasm.module import Module
 from ..wasm.opcodes import RETURN_CALL, RETURN_CALL_INDIRECT
 from . import listing
-from .emit import I, Ops, to_instrs
+from .assemble import assembler
+from .emit import I, Ops
 from .translate import Translator
 
 __all__ = ["CompiledCode", "compile_module", "display_name", "cell_globals"]
@@ -170,13 +170,9 @@ def tail_driver(index: int, nparams: int, ident: str) -> types.CodeType:
 
 
 def _factory(codes: list, label: str) -> types.CodeType:
-    bc = Bytecode()
-    bc.name = bc.qualname = "<factory>"
-    bc.filename = f"<wasm://{label}>"
-    bc.first_lineno = 1
     light = Ops.resume() + [I("BUILD_LIST", 0)]
     for code in codes:
         light += [I("LOAD_CONST", code)] + Ops.make_function() + [I("LIST_APPEND", 1)]
     light += Ops.return_value()
-    bc.extend(to_instrs(light))
-    return bc.to_code(stacksize=3, check_pre_and_post=False, compute_exception_stack_depths=False)
+    return assembler()(light, name="<factory>", filename=f"<wasm://{label}>", argnames=[],
+                       stacksize=3)

@@ -35,6 +35,18 @@ JUMP_NEEDS_BOOL = VERSION >= (3, 13)
 MAKE_FUNCTION_HAS_FLAGS = VERSION < (3, 13)
 SUBSCR_IS_BINARY_OP = VERSION >= (3, 14)  # BINARY_SUBSCR became BINARY_OP NB_SUBSCR
 
+# For the direct assembler (assemble.py): how this version encodes arguments.
+# COMPARE_OP's argument is the comparison shifted left (3.12 keeps the low 4 bits for
+# its specialisation mask, 3.13 five bits, one of them the coerce-to-bool flag).
+COMPARE_SHIFT = 0 if VERSION == (3, 11) else 4 if VERSION == (3, 12) else 5
+# Jump arguments are distances in code units from the instruction after the jump
+# (after its inline caches); +1 counts forward, -1 backward.
+JUMP_SIGN = {
+    "JUMP_FORWARD": 1, "JUMP_BACKWARD": -1, "POP_JUMP_IF_TRUE": 1, "POP_JUMP_IF_FALSE": 1,
+    "POP_JUMP_FORWARD_IF_TRUE": 1, "POP_JUMP_FORWARD_IF_FALSE": 1,
+    "POP_JUMP_BACKWARD_IF_TRUE": -1, "POP_JUMP_BACKWARD_IF_FALSE": -1,
+}
+
 __all__ = ["BinaryOp", "Compare", "I", "Label", "Ops", "VERSION", "NOARG", "JUMPS",
            "to_instrs", "stack_effect"]
 

@@ -27,13 +27,14 @@ import math
 import re
 from dataclasses import dataclass
 
-from bytecode import BinaryOp, Bytecode, Compare, Label
+from bytecode import BinaryOp, Compare, Label
 
 from ..wasm import opcodes as op
 from ..wasm.module import Code, Module
 from ..wasm.types import F32, F64, I32, I64, V128, FuncType, ValueType
 from . import lowering as L
-from .emit import JUMPS, NOARG, UNCONDITIONAL, I, Ops, stack_effect, to_instrs
+from .assemble import assembler
+from .emit import JUMPS, NOARG, UNCONDITIONAL, I, Ops, stack_effect
 
 NORM, WIDE, BOOL = 0, 1, 2
 _HERE = object()  # push()'s default start: where the current instruction's code begins
@@ -204,6 +205,7 @@ class Translator:
         self.func_idents = func_idents or {}
         self.local_names = local_names or {}
         self.debug = debug
+        self.assembler = assembler()
         self.global_types = module.all_global_types()
 
         self.out: list = []
@@ -541,16 +543,10 @@ class Translator:
             if idx in start_code:
                 light.extend(start_code[idx])
             light.append(ins)
-        bc = Bytecode(to_instrs(light))
-        bc.name = self.name
-        bc.qualname = self.name
-        bc.filename = self.filename
-        bc.first_lineno = 1
         nparams = len(self.info.type.params)
-        bc.argcount = nparams
-        bc.argnames = self.locals[:nparams]
-        code = bc.to_code(stacksize=compute_stacksize(light), check_pre_and_post=False,
-                          compute_exception_stack_depths=False)
+        code = self.assembler(light, name=self.name, filename=self.filename,
+                              argnames=self.locals[:nparams],
+                              stacksize=compute_stacksize(light))
         return TranslationResult(code, "\n".join(self.listing) + "\n", self.name)
 
     # -- control ----------------------------------------------------------------------
