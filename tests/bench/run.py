@@ -318,7 +318,10 @@ def spawn(spec: dict, env: dict | None = None, timeout: float = 1800) -> dict:
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER):])
-    err = (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
+    # the exception's own line: the last unindented "Name: message" line (a Trap's
+    # message is followed by its indented wasm stack trace)
+    lines = [ln for ln in proc.stderr.splitlines() if ln and not ln[0].isspace() and ": " in ln]
+    err = lines[-1] if lines else f"exit status {proc.returncode}"
     return {"error": err, "stderr": proc.stderr[-4000:]}
 
 
@@ -541,7 +544,9 @@ def kernel_table(report: dict, engines: list[str]):
     ratios = {"tp": [], "pt": [], "pp": [], "tw": []}
     for name, e in report["kernels"].items():
         med = {k: (v.get("median_s") if "error" not in v else None) for k, v in e["engines"].items()}
-        py, tp, pw, wt = (med.get(k) for k in ("python", "transpyle", "pwasm", "wasmtime"))
+        # ratios only between engines whose results agree with the hand-written Python
+        good = {k: med[k] if e["engines"][k].get("agrees") else None for k in med}
+        py, tp, pw, wt = (good.get(k) for k in ("python", "transpyle", "pwasm", "wasmtime"))
         r_tp = tp / py if tp and py else None
         r_pt = pw / tp if pw and tp else None
         ratios["tp"].append(r_tp)
@@ -552,8 +557,12 @@ def kernel_table(report: dict, engines: list[str]):
         if "error" in e:
             status = f"[red]error: {e['error']}[/]"
         elif bad:
-            status = "[red]" + ", ".join(
-                f"{k}: {e['engines'][k].get('error') or 'MISMATCH'}" for k in bad) + "[/]"
+            def why(k):
+                v = e["engines"][k]
+                if "error" in v:
+                    return v["error"]
+                return f"MISMATCH ({v['result']!r}, Python {e['reference']['result']!r})"
+            status = "[red]" + ", ".join(f"{k}: {why(k)}" for k in bad) + "[/]"
         else:
             hows = sorted({v.get("compared") for v in e["engines"].values()})
             status = "agree (" + ", ".join(hows) + ")" if hows else "-"
@@ -685,6 +694,8 @@ def main(argv=None) -> int:
         "repeat": opts.repeat, "compile_repeat": 1 if opts.quick else max(1, min(opts.repeat, 3)),
         "min_time_s": opts.min_time, "target_s": None if opts.quick else opts.target,
         "bench_dir": str(opts.bench_dir), "engines": engines, "skipped": notes,
+        "environment": {k: v for k, v in os.environ.items()
+                        if k.startswith(("TRANSPYLE_", "PWASM_", "PYTHON"))},
         "comparison": "integers modulo 2**32 (i32) / 2**64 (i64); floats exactly",
     }, "kernels": {}, "compile": {}}
 
