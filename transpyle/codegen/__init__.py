@@ -108,9 +108,11 @@ def function_idents(module: Module) -> dict[int, str]:
 
 
 def compile_module(module: Module, info, *, module_name: str | None = None,
-                   ensure_termination: bool = False, debug: bool = False) -> CompiledCode:
+                   ensure_termination: bool = False, debug: bool = False,
+                   progress=None) -> CompiledCode:
     """Translate every defined function. `ensure_termination` adds the termination
-    check at loop headers; `debug` keeps each operand-stack value in a local `s<k>`."""
+    check at loop headers; `debug` keeps each operand-stack value in a local `s<k>`;
+    `progress(done, total)` is called after each function (the CLI's progress bar)."""
     cells = cell_globals(module)
     nimp = module.num_imported_funcs
     mod_label = python_identifier(module_name or module.names.module or "module", "module")
@@ -137,6 +139,8 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
             codes.append(tail_driver(index, len(finfo.type.params), ident))
         else:
             codes.append(tr.code)
+        if progress is not None:
+            progress(k + 1, len(module.codes))
         result.sources[index] = tr.listing
         result.func_names[index] = shown = display_name(module, index)
         result.filenames[index] = fname
