@@ -4,15 +4,26 @@ A context carries key/value pairs, an optional deadline and an optional cancella
 Deriving never mutates: `ctx.with_value(k, v)` returns a child that sees its own pair
 and everything its parents hold. Listeners receive and return contexts;
 `Runtime(close_on_context_done=True)` stops a call whose context is done.
+
+The context of the running wasm call lives in a `contextvars.ContextVar` (so each
+thread, and each asyncio task, has its own): `current_context()` reads it. The call
+boundary sets it for `Function(..., ctx=...)`, a listener's wrapper sets it to the
+context `before` returned, and both restore it when the call ends, so a host function
+that calls back into wasm without a `ctx` continues the running call's context.
+Why a ContextVar and not a `threading.local`: `get()` is the operation on the hot
+path (every listened call reads it) and costs 22 ns against 64 ns for a thread-local
+attribute on 3.11; setting and resetting cost about the same (150-250 ns), and are
+skipped when a listener returns the context it was given.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from typing import Any, Callable
 
-__all__ = ["Context", "CANCELLED", "DEADLINE_EXCEEDED"]
+__all__ = ["Context", "CANCELLED", "DEADLINE_EXCEEDED", "current_context"]
 
 CANCELLED = "context cancelled"
 DEADLINE_EXCEEDED = "context deadline exceeded"
@@ -48,17 +59,32 @@ class _Canceller:
         for cb in callbacks:
             cb()
 
-    def on_cancel(self, cb: Callable[[], None]) -> None:
-        """Run `cb` when this or any ancestor canceller fires."""
+    def on_cancel(self, cb: Callable[[], None]) -> Callable[[], None]:
+        """Run `cb` when this or any ancestor canceller fires (at most once per
+        canceller it was registered with; at once if one already has). Returns a
+        function that unregisters `cb` (so that a long-lived context used for many
+        calls does not accumulate callbacks)."""
+        registered: list[_Canceller] = []
         c = self
         while c is not None:
             with c.lock:
                 if not c.cancelled:
                     c.callbacks.append(cb)
+                    registered.append(c)
                     c = c.parent
                     continue
             cb()
-            return
+            break
+
+        def remove() -> None:
+            for r in registered:
+                with r.lock:
+                    try:
+                        r.callbacks.remove(cb)
+                    except ValueError:
+                        pass
+
+        return remove
 
 
 class Context:
@@ -134,10 +160,12 @@ class Context:
         """Whether this context can ever become done."""
         return self._deadline is not None or self._canceller is not None
 
-    def on_cancel(self, callback: Callable[[], None]) -> None:
-        """Run `callback` once when the context is cancelled (not on deadline)."""
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run `callback` when the context is cancelled (not on deadline); at once if it
+        already is. Returns a function that unregisters the callback."""
         if self._canceller is not None:
-            self._canceller.on_cancel(callback)
+            return self._canceller.on_cancel(callback)
+        return _nothing
 
     def __repr__(self) -> str:
         parts = []
@@ -151,3 +179,21 @@ class Context:
         if self._canceller is not None:
             parts.append("cancellable")
         return f"Context({', '.join(reversed(parts))})"
+
+
+def _nothing() -> None:
+    pass
+
+
+Context._background = Context()
+
+_current: contextvars.ContextVar[Context] = contextvars.ContextVar(
+    "transpyle.context", default=Context._background)
+"""The context of the running wasm call (see the module docstring)."""
+
+
+def current_context() -> Context:
+    """The context of the innermost running wasm call in this thread (or asyncio task):
+    what a host function should use to call back into wasm or to honour cancellation.
+    `Context.background()` when no call is running."""
+    return _current.get()

@@ -11,7 +11,12 @@ Everything that crosses between Python code and compiled wasm code goes through 
   except the ones a host function raised (`HostError`, unwrapped here) and
   `BaseException`s such as `KeyboardInterrupt`;
 * host trampolines: the plain-Python closures that generated code calls for an
-  imported host `Func`.
+  imported host `Func`;
+* contexts: `call_in_context` runs a call with an explicit `Context` (the running
+  call's context lives in `experimental.context._current`);
+* listener wrappers (`make_listened`): the plain-Python decorator that replaces a
+  listened function's raw callable, generated once per function type like the
+  trampolines.
 
 Why generated source: a trampoline sits on the wasm hot path (every WASI call goes
 through one); a per-signature closure with the conversions inlined took 290 ns per
@@ -22,6 +27,7 @@ crashes 3.11 at depth (DESIGN.md).
 
 from __future__ import annotations
 
+import linecache
 import struct
 import sys
 from typing import Any, Callable
@@ -118,8 +124,13 @@ def call(fn: Callable, args, max_call_depth: int | None = None) -> Any:
 
 def translate(err: Exception) -> BaseException:
     """The `Trap` for an exception that escaped generated code (not a Trap, not from a
-    host function)."""
+    host function). A listener wrapper that saw `err` first has already translated it
+    (`error_for_listener`): the same `Trap` object is returned, its stack completed."""
     tb = err.__traceback__
+    cached = getattr(err, "_transpyle_trap", None)
+    if cached is not None:
+        _attach_stack(cached, tb)
+        return cached
     if isinstance(err, RecursionError):
         trap = Trap("call stack exhausted")
         # the cause would keep every frame of the deep stack alive: only the names
@@ -343,9 +354,13 @@ def _expr(table, t: ValueType, x: str, where: str = "") -> str:
     return table[t].format(x=x, w=repr(where))
 
 
-def _define(src: str, name: str, what: str):
-    ns = dict(_CONV_GLOBALS)
-    exec(compile(src, f"<transpyle boundary: {what}>", "exec"), ns)  # noqa: S102
+def _define(src: str, name: str, what: str, globals_: dict | None = None):
+    """Run generated source; its text goes into `linecache`, so tracebacks through the
+    generated function show its lines."""
+    filename = f"<transpyle boundary: {what}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    ns = dict(_CONV_GLOBALS if globals_ is None else globals_)
+    exec(compile(src, filename, "exec"), ns)  # noqa: S102
     return ns[name]
 
 
@@ -466,3 +481,145 @@ def internal_to_raw(t: ValueType, x):
     if t in _INT_BITS:
         return x & ((1 << _INT_BITS[t]) - 1)
     return x
+
+
+# -- contexts -------------------------------------------------------------------------
+
+from transpyle.experimental.context import Context, _current  # noqa: E402
+
+_ctx_get = _current.get
+_ctx_set = _current.set
+_ctx_reset = _current.reset
+
+
+def call_in_context(ctx, caller: Callable, fn: Callable, args, max_call_depth,
+                    interrupter=None):
+    """`caller(fn, args, max_call_depth)` (a `Converters` call function) with `ctx` as
+    the running context; with an `interrupter` (the runtime closes calls on context
+    done) a cancellable `ctx` is watched for the duration of the call, and a `ctx`
+    that is already done raises `Interrupted` without calling."""
+    if not isinstance(ctx, Context):
+        raise TypeError(f"ctx must be a transpyle.Context, got {type(ctx).__name__}")
+    watch = None
+    if interrupter is not None and ctx.cancellable:
+        watch = interrupter.watch(ctx)
+    token = _ctx_set(ctx)
+    try:
+        return caller(fn, args, max_call_depth)
+    finally:
+        _ctx_reset(token)
+        if watch is not None:
+            interrupter.unwatch(watch)
+
+
+def error_for_listener(exc: BaseException) -> BaseException:
+    """What `FunctionListener.after` receives for the exception `exc` that is ending a
+    wasm call: a `Trap` as it is, a host function's exception unwrapped, anything else
+    translated to its `Trap` (remembered on `exc`, so that every listener further out
+    and the caller in the end get the same `Trap` object)."""
+    if isinstance(exc, Trap):
+        return exc
+    if isinstance(exc, HostError):
+        return exc.exc
+    if not isinstance(exc, Exception):
+        return exc  # KeyboardInterrupt, SystemExit, ...
+    cached = getattr(exc, "_transpyle_trap", None)
+    if cached is None:
+        cached = translate(exc)
+        try:
+            exc._transpyle_trap = cached
+        except AttributeError:  # pragma: no cover - an exception class with __slots__
+            pass
+    return cached
+
+
+_LISTENED_GLOBALS = dict(_CONV_GLOBALS)
+_LISTENED_GLOBALS.update({
+    "_get": _ctx_get, "_set": _ctx_set, "_reset": _ctx_reset,
+    "_PASS": (Trap, HostError, RecursionError), "_error": error_for_listener,
+})
+
+
+def _listened_maker(ft: FuncType):
+    """`make(fn, listener, module, definition, interrupter) -> listened`: the raw
+    callable that calls `listener.before`, the raw callable `fn` with the context
+    `before` returned as the running context, then `listener.after`, exactly once,
+    with that same context and the error or the results (raw encodings)."""
+    params = [f"a{i}" for i in range(len(ft.params))]
+    plist = ", ".join(params)
+    raw_params = ", ".join(_expr(_INT_TO_RAW, t, p) for t, p in zip(ft.params, params))
+    k = len(ft.results)
+    if k == 0:
+        raw_results = "[]"
+    elif k == 1:
+        raw_results = f"[{_expr(_INT_TO_RAW, ft.results[0], 'r')}]"
+    else:
+        raw_results = "[" + ", ".join(_expr(_INT_TO_RAW, t, f"r[{i}]")
+                                      for i, t in enumerate(ft.results)) + "]"
+    # Listener code is host code: an exception it raises reaches the caller unchanged
+    # (wrapped in HostError on its way through wasm frames), except a Trap, which
+    # stays a trap. The context is set only when `before` returned a new one.
+    src = f"""
+def make(fn, listener, module, definition, interrupter):
+    before = listener.before
+    after = listener.after
+    watch = interrupter.watch if interrupter is not None else None
+    unwatch = interrupter.unwatch if interrupter is not None else None
+
+    def listened({plist}):
+        caller = _get()
+        try:
+            ctx = before(caller, module, definition, [{raw_params}])
+        except _PASS:
+            raise
+        except Exception as exc:
+            raise HostError(exc) from exc
+        if ctx is None:
+            ctx = caller
+        token = w = None
+        try:
+            if ctx is not caller:
+                token = _set(ctx)
+                if watch is not None and ctx.cancellable:
+                    w = watch(ctx)
+            r = fn({plist})
+        except BaseException as exc:
+            if token is not None:
+                _reset(token)
+                if w is not None:
+                    unwatch(w)
+            try:
+                after(ctx, module, definition, _error(exc), None)
+            except _PASS:
+                raise
+            except Exception as exc2:
+                raise HostError(exc2) from exc2
+            raise
+        if token is not None:
+            _reset(token)
+            if w is not None:
+                unwatch(w)
+        try:
+            after(ctx, module, definition, None, {raw_results})
+        except _PASS:
+            raise
+        except Exception as exc:
+            raise HostError(exc) from exc
+        return r
+
+    return listened
+"""
+    return _define(src, "make", f"listener {ft}", _LISTENED_GLOBALS)
+
+
+_listened_makers: dict[FuncType, Callable] = {}
+
+
+def make_listened(fn: Callable, ft: FuncType, listener, module, definition,
+                  interrupter=None) -> Callable:
+    """The listener wrapper of the raw callable `fn` of type `ft` (see
+    `_listened_maker`); `module` and `definition` are what the listener is given."""
+    make = _listened_makers.get(ft)
+    if make is None:
+        make = _listened_makers[ft] = _listened_maker(ft)
+    return make(fn, listener, module, definition, interrupter)
