@@ -1,6 +1,8 @@
 """transpyle: a pure-Python WebAssembly runtime whose engine compiles every wasm function
 to a CPython code object. The public API is documented in docs/API.md."""
 
+__version__ = "0.1.0"  # keep in step with pyproject.toml; part of the compiled-cache key
+
 from transpyle.errors import (
     CompileError,
     DecodeError,
@@ -9,6 +11,7 @@ from transpyle.errors import (
     Trap,
     ValidationError,
 )
+from transpyle.experimental.context import Context
 from transpyle.runtime.externs import Func, Function, Global, Memory, Table
 from transpyle.runtime.instance import Instance
 from transpyle.runtime.runtime import CompiledModule, Runtime
@@ -27,6 +30,6 @@ from transpyle.wasm.types import (
 __all__ = [
     "Runtime", "CompiledModule", "Instance", "Function", "Memory", "Table", "Global",
     "FuncType", "ValueType", "I32", "I64", "F32", "F64", "V128", "FUNCREF", "EXTERNREF",
-    "Func", "Trap", "Interrupted", "CompileError", "DecodeError", "ValidationError",
+    "Func", "Context", "Trap", "Interrupted", "CompileError", "DecodeError", "ValidationError",
     "LinkError",
 ]

@@ -1,16 +1,20 @@
 """Instances and instantiation (Wasm 2.0 semantics).
 
 `instantiate` resolves the imports, creates memories, tables and globals, builds the
-per-instance namespace the generated code reads, runs the module's factory to make the
-raw functions, then initialises the active element and data segments in order and
-calls the start function. A trap in a segment or in the start function leaves the
+per-instance namespace the generated code reads, has the engine's `ModuleEngine` run
+the module's factory to make the raw functions (and wrap the listened ones), then
+initialises the active element and data segments in order and calls the start
+function. A trap in a segment or in the start function leaves the
 writes already made to shared (imported) memories and tables in place, as the
 specification requires, and raises `Trap` from `instantiate`.
 
 The namespace (the generated functions' `__globals__`), the contract with codegen:
 
     f{i}      the raw callable of function i (an imported wasm function: the exporter's
-              raw function itself; a host `Func`: its trampoline)
+              raw function itself; a host `Func`: its trampoline; a listened function:
+              its listener wrapper)
+    b{i}      the body of function i when it makes tail calls (f{i} is its driver)
+    check_termination, _interrupt   (code compiled with ensure_termination only)
     F{i}      the `Function` object of function i, for `ref.func` (declared refs only)
     mem{m}    memory m's bytearray (grows in place)     M{m}   the `Memory` object
     T{t}      table t's element list (grows in place)   TT{t}  the `Table` object
@@ -81,7 +85,8 @@ class Instance:
 
     `exports` maps export names to `Function`/`Memory`/`Table`/`Global` objects, `name`
     is the instance's module name (the `name` it was instantiated or registered with,
-    else the name section's), `namespace` the dict the generated code runs in.
+    else the name section's), `namespace` the dict the generated code runs in,
+    `module_engine` the engine's `ModuleEngine` for it.
     """
 
     def __init__(self, runtime: "Runtime", compiled: "CompiledModule", name: str | None):
@@ -93,26 +98,19 @@ class Instance:
         self.tables: list[Table] = []
         self._globals: list[Global | None] = []  # Global objects, made when needed
         self._cells: frozenset[int] = frozenset()  # globals held in cells (g{i} = [raw])
-        self._functions: list[Function | None] = []  # Function objects, made when needed
+        self.module_engine = None
         self.exports: Exports = Exports({}, repr(self))
 
     def function(self, index: int) -> Function:
         """The `Function` of function index `index` (the same object every time; for an
         import, the imported `Function` itself)."""
-        f = self._functions[index]
-        if f is None:  # a defined function (imports are filled in at instantiation)
-            f = self._functions[index] = Function(
-                self.namespace[f"f{index}"], self.compiled.info.func_types[index],
-                instance=self, name=self.compiled.code.func_names.get(index) or f"${index}",
-                index=index, max_call_depth=self.runtime.max_call_depth)
-            f.body = self.namespace.get(f"b{index}")
-        return f
+        return self.module_engine.new_function(index)
 
     def global_(self, index: int) -> Global:
         """The `Global` of global index `index` (made on first use for a defined one)."""
         g = self._globals[index]
         if g is None:
-            gtype = self.compiled.module.all_global_types()[index]
+            gtype = self.compiled.declarations.all_global_types()[index]
             value = self.namespace[f"g{index}"]
             cell = value if index in self._cells else [value]
             g = self._globals[index] = Global._from_cell(gtype, cell)
@@ -160,13 +158,14 @@ def _limits_match(cur_min: int, cur_max: int | None, decl: Limits) -> bool:
 
 
 def _lookup(runtime: "Runtime", imports, module: str, name: str):
+    """The extern for an import and the instance that exports it, if known."""
     if imports:
         fields = imports.get(module)
         if fields is not None and name in fields:
-            return fields[name]
+            return fields[name], None
     registered = runtime._registered.get(module)
     if registered is not None and name in registered.exports:
-        return registered.exports[name]
+        return registered.exports[name], registered
     raise LinkError(f"unknown import: {module}.{name}")
 
 
@@ -220,7 +219,7 @@ def eval_const(expr, global_values: list, inst: Instance):
         elif op == O.REF_NULL:
             stack.append(None)
         elif op == O.REF_FUNC:
-            stack.append(inst.function(imm))
+            stack.append(inst.module_engine.function_instance_reference(imm))
         elif op == O.GLOBAL_GET:
             stack.append(global_values[imm])
         elif op == O.END:
@@ -239,45 +238,56 @@ def eval_const(expr, global_values: list, inst: Instance):
 
 def instantiate(runtime: "Runtime", compiled: "CompiledModule", *, name: str | None = None,
                 imports=None) -> Instance:
-    module = compiled.module
+    module = compiled.declarations  # the module without code bodies
     inst = Instance(runtime, compiled, name if name is not None else module.names.module)
     ns = inst.namespace
 
     # 1. imports, in order, each resolved and type-checked
     resolved = []
     for imp in module.imports:
-        ext = _lookup(runtime, imports, imp.module, imp.name)
+        ext, owner = _lookup(runtime, imports, imp.module, imp.name)
         _check_import(imp, ext)
-        resolved.append((imp, ext))
+        resolved.append((imp, ext, owner))
+
+    limit = runtime.memory_limit_pages
+    for mt in module.memories:
+        if limit is not None and mt.limits.min > limit:
+            raise LinkError(f"memory minimum exceeds the runtime's memory limit: the module "
+                            f"needs {mt.limits.min} pages, memory_limit_pages is {limit}")
+    for tt in module.tables:
+        if tt.limits.min > TABLE_MAX_ELEMENTS:
+            raise LinkError(f"table minimum size {tt.limits.min} exceeds transpyle's limit "
+                            f"of {TABLE_MAX_ELEMENTS} elements")
 
     ns.update(HELPERS)
     for k, ft in enumerate(module.types):
         ns[f"ty{k}"] = ft
 
-    funcs: list[Function | None] = []
+    # 2. the functions: the factory only makes function objects (they read the
+    # namespace when called), so globals that hold ref.func can come later
+    me = inst.module_engine = runtime.engine.new_module_engine(compiled, inst)
     imported_globals: list[Global] = []
-    for imp, ext in resolved:
+    n_funcs = 0
+    for imp, ext, owner in resolved:
         if imp.kind == "func":
             f = ext.function if isinstance(ext, Func) else ext
-            ns[f"f{len(funcs)}"] = f.fn
-            funcs.append(f)
+            src = f.instance
+            if src is not None and src.module_engine is not None and f.index is not None:
+                me.resolve_imported_function(n_funcs, f.index, src.module_engine)
+            else:
+                me.resolve_imported_function(n_funcs, None, None, function=f)
+            n_funcs += 1
         elif imp.kind == "table":
             inst.tables.append(ext)
         elif imp.kind == "memory":
-            inst.memories.append(ext)
+            src = owner.module_engine if owner is not None else None
+            me.resolve_imported_memory(src, memory=ext)
         else:
             imported_globals.append(ext)
-    n_imported_funcs = len(funcs)
-    funcs.extend([None] * len(module.funcs))
-    inst._functions = funcs
 
-    # 2. memories and tables
-    limit = runtime.memory_limit_pages
+    # 3. memories and tables
     for mt in module.memories:
         lim = mt.limits
-        if limit is not None and lim.min > limit:
-            raise LinkError(f"memory minimum exceeds the runtime's memory limit: the module "
-                            f"needs {lim.min} pages, memory_limit_pages is {limit}")
         try:
             mem = Memory(lim.min, lim.max, shared=lim.shared)
         except MemoryError:
@@ -286,9 +296,6 @@ def instantiate(runtime: "Runtime", compiled: "CompiledModule", *, name: str | N
             mem.limit_pages = min(mem.limit_pages, limit)
         inst.memories.append(mem)
     for tt in module.tables:
-        if tt.limits.min > TABLE_MAX_ELEMENTS:
-            raise LinkError(f"table minimum size {tt.limits.min} exceeds transpyle's limit "
-                            f"of {TABLE_MAX_ELEMENTS} elements")
         inst.tables.append(Table(tt.elem, tt.limits.min, tt.limits.max))
     for i, mem in enumerate(inst.memories):
         ns[f"mem{i}"] = mem.data
@@ -297,21 +304,10 @@ def instantiate(runtime: "Runtime", compiled: "CompiledModule", *, name: str | N
         ns[f"T{i}"] = table.elements
         ns[f"TT{i}"] = table
 
-    # 3. the functions: the factory only makes function objects (they read the
-    # namespace when called), so globals that hold ref.func can come after
-    raw = eval(compiled.code.factory, ns)  # noqa: S307 - our own generated code object
-    tail = compiled.code.tail_bodies
-    if len(raw) != len(module.funcs) + len(tail):
-        raise AssertionError(f"factory made {len(raw)} functions for {len(module.funcs)}")
-    for j, fn in enumerate(raw[:len(module.funcs)]):
-        ns[f"f{n_imported_funcs + j}"] = fn
-    # functions with tail calls: f{i} is the driver, b{i} the body it loops on
-    for i, body in zip(tail, raw[len(module.funcs):]):
-        ns[f"b{i}"] = body
     # `ref.func i` in a body loads `F{i}`, the Function object; the validator admits it
     # only for the functions the module declares as references
-    for i in compiled.info.declared_refs:
-        ns[f"F{i}"] = inst.function(i)
+    for i in compiled.declared_refs:
+        ns[f"F{i}"] = me.function_instance_reference(i)
 
     # 4. globals, in order (an initialiser may read imported and earlier globals)
     global_values: list = []
@@ -369,6 +365,8 @@ def instantiate(runtime: "Runtime", compiled: "CompiledModule", *, name: str | N
             cell = [seg.data]
             memory_init(inst.memories[seg.memory].data, cell, d, 0, len(seg.data))
             data_drop(cell)
+
+    me.done_instantiation()
 
     # 8. the start function, through the boundary
     if module.start is not None:
