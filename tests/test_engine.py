@@ -121,6 +121,17 @@ def test_same_bytes_compile_once(count_codegen):
     assert Runtime().compile(data) is not a and len(count_codegen) == 2
 
 
+def test_progress_is_reported_while_compiling_only(tmp_path):
+    data = wasm(SIMPLE)
+    seen = []
+    rt = Runtime(cache_dir=tmp_path)
+    rt.compile(data, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    rt.compile(data, progress=lambda *a: seen.append(a))  # memory cache: no codegen
+    Runtime(cache_dir=tmp_path).compile(data, progress=lambda *a: seen.append(a))  # disk
+    assert len(seen) == 3
+
+
 def test_threads_compiling_the_same_bytes_compile_once(count_codegen):
     rt = Runtime()
     data = wasm(big_wat(30))

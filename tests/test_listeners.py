@@ -510,3 +510,16 @@ def test_format_value():
     assert format_value(transpyle.V128, 1) == "0x" + "0" * 31 + "1"
     assert format_value(transpyle.FUNCREF, None) == "null"
     assert format_value(transpyle.EXTERNREF, "x") == "'x'"
+
+
+def test_listened_tail_functions_with_termination_checks():
+    from transpyle import engine as engine_mod
+
+    rec = Recorder(lambda d: d.name == "countdown")
+    rt = Runtime(listener_factory=rec, close_on_context_done=True)
+    inst = rt.instantiate(wasm(TAIL))
+    assert inst.exports["rc_tail"](3) == 100
+    (holder,) = inst.module_engine._private_namespaces
+    assert holder.namespace["_interrupt"] is False
+    assert holder in engine_mod.INTERRUPTER.instances
+    assert inst.exports["countdown"](5, ctx=Context.background().with_timeout(60)) == 100

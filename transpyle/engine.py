@@ -147,9 +147,9 @@ class CompiledModule:
     that instantiation reads); `func_types` the type of every function in the index
     space, `declared_refs` the functions `ref.func` may name; `imports` and `exports`
     describe the module's interface; `ensure_termination` whether the code checks for
-    termination, `debug` whether it was generated in codegen's debugging layout. `module` (the full decoded `Module`) and `info` (the validator's
-    `ModuleInfo`) are computed from the bytes on first use when the entry came from
-    the disk cache.
+    termination, `debug` whether it was generated in codegen's debugging layout.
+    `module` (the full decoded `Module`) and `info` (the validator's `ModuleInfo`) are
+    computed from the bytes on first use when the entry came from the disk cache.
     """
 
     def __init__(self, sha256: str, declarations, func_types, declared_refs, code, *,
@@ -413,14 +413,15 @@ class Engine:
 
     def compile_module(self, module: bytes | bytearray | memoryview, listeners=None,
                        ensure_termination: bool = False, *,
-                       debug: bool = False) -> CompiledModule:
+                       debug: bool = False, progress=None) -> CompiledModule:
         """Decode, validate and generate code for the module bytes `module` (cached).
 
         `listeners` is accepted for the interface's sake (wazero compiles listeners
         in): transpyle's generated code never depends on them; they wrap function
         objects per instance (`new_module_engine`). `ensure_termination`: loop headers
         call `check_termination()`. `debug`: codegen's debugging layout (every operand
-        stack value in a local, for pdb).
+        stack value in a local, for pdb). `progress(done, total)` is called after each
+        function that code generation translates (not at all on a cache hit).
         """
         self._check_open()
         if not isinstance(module, (bytes, bytearray, memoryview)):
@@ -438,14 +439,14 @@ class Engine:
             compiled = self._compiled.get(key)
             if compiled is None:
                 compiled = self._load_or_compile(data, sha, bool(ensure_termination),
-                                                 bool(debug))
+                                                 bool(debug), progress)
                 self._compiled[key] = compiled
         with self._lock:
             self._key_locks.pop(key, None)
         return compiled
 
     def _load_or_compile(self, data: bytes, sha: str, ensure_termination: bool,
-                         debug: bool):
+                         debug: bool, progress=None):
         inputs = None
         if self.disk is not None:
             inputs = _cache_inputs(sha, ensure_termination, debug)
@@ -459,8 +460,10 @@ class Engine:
         mod = decode(data)
         info = validate(mod)
         options = {"ensure_termination": ensure_termination}
-        if debug:  # (only passed when set: codegen grew the option recently)
+        if debug:  # (only passed when set: codegen grew these options recently)
             options["debug"] = True
+        if progress is not None:
+            options["progress"] = progress
         code = compile_module(mod, info, module_name=mod.names.module, **options)
         compiled = CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, code,
@@ -488,8 +491,8 @@ class Engine:
             raise TypeError(f"expected a CompiledModule, bytes or a sha256, got "
                             f"{type(module).__name__}")
         with self._lock:
-            for key in [k for k in self._compiled if k[0] == sha]:
-                del self._compiled[key]
+            for key in [k for k in list(self._compiled) if k[0] == sha]:
+                self._compiled.pop(key, None)
 
     def new_module_engine(self, module: CompiledModule, instance) -> "ModuleEngine":
         """The `ModuleEngine` of `instance`, an instance of `module` whose namespace
@@ -557,6 +560,7 @@ class ModuleEngine:
         self.listeners: dict[int, Any] = {}  # function index -> its listener
         self.done = False
         self._max_call_depth = engine.max_call_depth
+        self._private_namespaces: list[_Namespace] = []  # of listened tail-call drivers
         decl = compiled.declarations
         self._func_imports = [i for i in decl.imports if i.kind == "func"]
         self._export_names: dict[int, tuple[str, ...]] = {}
@@ -630,6 +634,11 @@ class ModuleEngine:
             # to it fire the listener too (nested: each listened tail call is a frame).
             builtins = ns.get("__builtins__", __builtins__)
             private = {"__builtins__": builtins, f"b{index}": body, "TailCall": TailCall}
+            if self.compiled.ensure_termination:  # should the driver ever check
+                private["check_termination"] = check_termination
+                holder = _Namespace(private)
+                self._private_namespaces.append(holder)
+                INTERRUPTER.register(holder)
             fn = types.FunctionType(fn.__code__, private, fn.__name__)
         wrapped = boundary.make_listened(fn, self.compiled.func_types[index], listener,
                                          self.instance, definition, self.interrupter)
@@ -724,6 +733,15 @@ class ModuleEngine:
         self.done = True
 
 
+class _Namespace:
+    """A namespace that is not an instance's (registered for the `_interrupt` flag)."""
+
+    __slots__ = ("namespace", "__weakref__")
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+
 def _new_listener(factory, definition):
     new = getattr(factory, "new_listener", None)
     listener = new(definition) if new is not None else factory(definition)
@@ -786,7 +804,8 @@ class _Interrupter:
         self.instances: weakref.WeakSet = weakref.WeakSet()
 
     def register(self, instance) -> None:
-        """Keep `instance`'s namespace flag `_interrupt` in step with `_pending`."""
+        """Keep the flag `_interrupt` of `instance.namespace` in step with `_pending`
+        (for as long as `instance` lives)."""
         with self.cv:
             self.instances.add(instance)
             instance.namespace["_interrupt"] = _pending

@@ -67,12 +67,15 @@ class Runtime:
                              max_call_depth=max_call_depth)
         self._registered: dict[str, Instance] = {}
 
-    def compile(self, data: bytes | bytearray | memoryview) -> CompiledModule:
+    def compile(self, data: bytes | bytearray | memoryview, *,
+                progress=None) -> CompiledModule:
         """Decode, validate and generate code; `DecodeError`/`ValidationError` (both
         `CompileError`) for a malformed or invalid module. The same bytes compile once
-        per runtime (and once per cache directory)."""
+        per runtime (and once per cache directory). `progress(done, total)`, if given,
+        is called after each function code generation translates (a progress bar;
+        never on a cache hit)."""
         return self.engine.compile_module(data, None, self.close_on_context_done,
-                                          debug=self.debug)
+                                          debug=self.debug, progress=progress)
 
     def instantiate(self, module: CompiledModule | bytes | bytearray | memoryview, *,
                     name: str | None = None, imports=None) -> Instance:
