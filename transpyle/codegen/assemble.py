@@ -100,6 +100,7 @@ def assemble(light: list, *, name: str, filename: str, argnames: list[str],
     names: dict[str, int] = {}
     varnames: dict[str, int] = {n: i for i, n in enumerate(argnames)}
     compare_shift = emit.COMPARE_SHIFT
+    compare_mask = emit.COMPARE_MASK
 
     # 1. numeric arguments (jumps resolved below); labels -> instruction index
     ops: list[list] = []  # [opcode, arg, caches, line, jump target label or None]
@@ -141,7 +142,7 @@ def assemble(light: list, *, name: str, filename: str, argnames: list[str],
                 idx = names[arg] = len(names)
             arg = idx
         elif nm == "COMPARE_OP":
-            arg = int(arg) << compare_shift
+            arg = (int(arg) << compare_shift) | compare_mask.get(arg, 0)
         else:
             arg = int(arg)
         ops.append([_OPMAP[nm], arg, _CACHES[nm], line, target, nm])

@@ -39,6 +39,12 @@ SUBSCR_IS_BINARY_OP = VERSION >= (3, 14)  # BINARY_SUBSCR became BINARY_OP NB_SU
 # COMPARE_OP's argument is the comparison shifted left (3.12 keeps the low 4 bits for
 # its specialisation mask, 3.13 five bits, one of them the coerce-to-bool flag).
 COMPARE_SHIFT = 0 if VERSION == (3, 11) else 4 if VERSION == (3, 12) else 5
+# ... and from 3.12 the low bits hold the comparison's result mask, which the
+# specialised forms (COMPARE_OP_INT: `sign & oparg`) test: without it every
+# specialised comparison answers False. Bits: 1 unordered, 2 less, 4 greater, 8 equal.
+COMPARE_MASK = ({} if VERSION == (3, 11) else
+                {Compare.LT: 2, Compare.LE: 2 | 8, Compare.EQ: 8, Compare.NE: 1 | 2 | 4,
+                 Compare.GT: 4, Compare.GE: 4 | 8})
 # Jump arguments are distances in code units from the instruction after the jump
 # (after its inline caches); +1 counts forward, -1 backward.
 JUMP_SIGN = {
