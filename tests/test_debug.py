@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import linecache
+import re
 import pdb
 import traceback
 
@@ -48,7 +49,7 @@ def run_pdb(commands: list[str], fn, *args):
 
 def test_listing_is_in_linecache(inst):
     code = wasm_code(inst.exports["sum"])
-    assert code.co_filename == "<wasm://demo/sum>"
+    assert re.fullmatch(r"<wasm://demo@[0-9a-f]{8}/sum>", code.co_filename)
     listing = inst.compiled.source("sum")
     assert linecache.getline(code.co_filename, 1) == listing.splitlines(keepends=True)[0]
     assert listing.startswith("def sum(n):")
@@ -57,7 +58,7 @@ def test_listing_is_in_linecache(inst):
 def test_debug_call_stops_at_first_statement_and_prints_locals(inst):
     result, out = run_pdb(["p n", "next", "next", "p i, acc", "continue"], inst.exports["sum"], 4)
     assert result == 0 + 1 + 4 + 9
-    assert "<wasm://demo/sum>(2)sum()" in out  # stopped on the first statement
+    assert re.search(r"<wasm://demo@\w+/sum>\(2\)sum\(\)", out)  # stopped on the first statement
     assert "-> i, acc = 0, 0" in out
     assert "\n(Pdb) 4\n" in out  # p n
     assert "(0, 0)" in out  # p i, acc
@@ -66,10 +67,10 @@ def test_debug_call_stops_at_first_statement_and_prints_locals(inst):
 def test_step_enters_called_wasm_function(inst):
     _, out = run_pdb(["next", "next", "step", "step", "where", "p x", "continue"],
                      inst.exports["sum"], 3)
-    assert "<wasm://demo/sq>(1)sq()" in out  # --Call--
+    assert re.search(r"<wasm://demo@\w+/sq>\(1\)sq\(\)", out)  # --Call--
     assert "-> return (x * x) & 0xFFFFFFFF" in out
     where = out[out.index("(Pdb)", out.index("-> return (x * x)")):]
-    assert "<wasm://demo/sum>" in where and "<wasm://demo/sq>" in where  # wasm frames
+    assert "/sum>" in where and "/sq>" in where  # wasm frames
     assert "(Pdb) 0\n" in out  # p x in the first call
 
 
@@ -83,7 +84,7 @@ def test_breakpoint_on_wasm_function_by_name(inst):
     result = p.runcall(inst.exports["sum"], 2)
     assert result == 0 + 1
     text = out.getvalue()
-    assert text.count("<wasm://demo/sq>(2)sq()") >= 2  # hit once per call
+    assert len(re.findall(r"<wasm://demo@\w+/sq>\(2\)sq\(\)", text)) >= 2  # hit once per call
     assert "(Pdb) 0\n" in text and "(Pdb) 1\n" in text
 
 
@@ -94,8 +95,8 @@ def test_trap_traceback_shows_wasm_frames_and_listing_lines(inst):
     assert str(trap).startswith("integer divide by zero")
     assert "wasm stack trace:" in str(trap)
     frames = str(trap).split("wasm stack trace:")[1].split()
-    assert frames[0].startswith("demo.boom") and frames[-1].startswith("demo.outer")
+    assert frames == ["demo.boom(i32)", "i32", "demo.outer(i32)", "i32"]  # wazero's format
     tb = "".join(traceback.format_exception(trap))
-    assert 'File "<wasm://demo/outer>", line 2, in outer' in tb
+    assert re.search(r'File "<wasm://demo@\w+/outer>", line 2, in outer', tb)
     assert "return (boom(d) + 1) & 0xFFFFFFFF" in tb
-    assert 'File "<wasm://demo/boom>"' in tb and "return 10 // d" in tb
+    assert '/boom>"' in tb and "return 10 // d" in tb

@@ -127,7 +127,7 @@ def test_errors_reach_after_innermost_first():
     assert [e[1] for e in afters] == ["bad", "mid", "top"]
     # every listener sees the same Trap object, and so does the caller
     assert all(e[3] is info.value for e in afters) and all(e[4] is None for e in afters)
-    assert info.value.wasm_stack[:3] == ["tree.bad", "tree.mid", "tree.top"]
+    assert [f.split("(")[0] for f in info.value.wasm_stack[:3]] == ["tree.bad", "tree.mid", "tree.top"]
     # an error the generated code raises (here: a division by zero) is translated once
     rec.events.clear()
     rt = Runtime(listener_factory=rec)

@@ -464,7 +464,7 @@ class Engine:
             options["debug"] = True
         if progress is not None:
             options["progress"] = progress
-        code = compile_module(mod, info, module_name=mod.names.module, **options)
+        code = compile_module(mod, info, module_name=mod.names.module, unique=sha[:8], **options)
         compiled = CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, code,
                                   ensure_termination=ensure_termination,

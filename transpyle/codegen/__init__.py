@@ -109,10 +109,13 @@ def function_idents(module: Module) -> dict[int, str]:
 
 def compile_module(module: Module, info, *, module_name: str | None = None,
                    ensure_termination: bool = False, debug: bool = False,
-                   progress=None) -> CompiledCode:
+                   progress=None, unique: str | None = None) -> CompiledCode:
     """Translate every defined function. `ensure_termination` adds the termination
     check at loop headers; `debug` keeps each operand-stack value in a local `s<k>`;
-    `progress(done, total)` is called after each function (the CLI's progress bar)."""
+    `progress(done, total)` is called after each function (the CLI's progress bar);
+    `unique` (the engine passes a prefix of the module's SHA-256) goes into the code
+    objects' filenames, `<wasm://name@unique/function>`, so that listings of different
+    modules with the same names never overwrite each other in linecache."""
     cells = cell_globals(module)
     nimp = module.num_imported_funcs
     mod_label = python_identifier(module_name or module.names.module or "module", "module")
@@ -128,7 +131,7 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
         ident = idents[index]
         local_names = {i: python_identifier(n, f"l{i}")
                        for i, n in module.names.locals.get(index, {}).items()}
-        fname = listing.filename(mod_label, ident)
+        fname = listing.filename(f"{mod_label}@{unique}" if unique else mod_label, ident)
         t = Translator(module, finfo, code, info.func_types, cells, name=ident,
                        filename=fname,
                        ensure_termination=ensure_termination, tail_funcs=tail,

@@ -32,6 +32,7 @@ import struct
 import sys
 from typing import Any, Callable
 
+from transpyle.codegen.listing import frame_label, is_wasm_filename
 from transpyle.errors import Trap
 from transpyle.runtime.numeric import (
     f32_from_bits,
@@ -165,17 +166,18 @@ def _internal(err: Exception, tb) -> Trap:
     return _trap(f"internal error: {err!r}", err, tb)
 
 
-_STACK_LIMIT = 100
+_STACK_LIMIT = 30  # frames shown in a trap's wasm stack trace, as wazero keeps it short
 
 
 def wasm_stack(tb) -> list[str]:
-    """The wasm frames of a traceback, innermost first, as `module.function` strings
-    (code objects named `<wasm://MODULE/FUNCTION>`); runs of one function are folded."""
+    """The wasm frames of a traceback, innermost first, in wazero's format:
+    `module.function(i32,i32) i32` (names from the name section, `$<index>` otherwise);
+    runs of one function are folded, and at most about 30 lines are kept."""
     names: list[str] = []
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith("<wasm://") and filename.endswith(">"):
-            names.append(filename[8:-1].replace("/", ".", 1))
+        if is_wasm_filename(filename):
+            names.append(frame_label(filename))
         tb = tb.tb_next
     names.reverse()
     out: list[str] = []
