@@ -71,10 +71,30 @@ def make_runtime(args, **extra):
     return Runtime(**kwargs)
 
 
+PROGRESS_MIN_FUNCTIONS = 200  # below this, compiling is too quick to need a bar
+
+
 def compile_file(rt, path: str):
+    """Compile, with a rich progress bar on a terminal for modules with many functions
+    (code generation of a few thousand functions takes seconds)."""
     data = read_module(path)
     try:
-        return rt.compile(data)
+        if not sys.stderr.isatty():
+            return rt.compile(data)
+        from rich.progress import Progress
+
+        with Progress(transient=True, console=None) as bar:
+            task = None
+
+            def progress(done: int, total: int) -> None:
+                nonlocal task
+                if total < PROGRESS_MIN_FUNCTIONS:
+                    return
+                if task is None:
+                    task = bar.add_task(f"compiling {Path(path).name}", total=total)
+                bar.update(task, completed=done)
+
+            return rt.compile(data, progress=progress)
     except CompileError as e:
         raise CliError(f"{path}: {e}") from None
 
