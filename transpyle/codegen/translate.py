@@ -167,6 +167,21 @@ def merge_state(a: int, b: int) -> int:
     return WIDE if WIDE in (a, b) else NORM
 
 
+def mask_instrs(slot: Slot) -> list:
+    """Instructions that normalise a WIDE slot, without changing the slot: for code on
+    one path only (a taken branch), where the other path keeps the value as it is."""
+    if slot.state != WIDE:
+        return []
+    return [I("LOAD_CONST", MASK[slot.type]), I("BINARY_OP", BinaryOp.AND)]
+
+
+def masked_text(slot: Slot) -> str:
+    """A slot's text as a listing shows it once `mask_instrs` has run on it."""
+    if slot.state != WIDE:
+        return slot.text(TERN + 1)
+    return f"{slot.text(ATOM)} & 0x{MASK[slot.type]:X}"
+
+
 def mask_code(slot: Slot) -> list:
     """Instructions that normalise a WIDE slot (updating its state and text), or []."""
     if slot.state != WIDE:
@@ -577,10 +592,13 @@ class Translator:
         if not frame.targeted and not self.ensure_termination:
             return
         n = len(frame.params)
-        if n:  # back-edges carry NORM values: make the entry edge agree
+        if n:  # back-edges carry NORM ints: make the entry edge agree
             fx = self.norm_fixups(n)
             if fx:
                 self.prepare(n, (), fx)
+            for s in self.stack[len(self.stack) - n:]:
+                if s.state == BOOL:  # a back-edge may bring an int: no longer a known bool
+                    s.state = NORM
         self.flush()
         self.place(frame.label)
         self.line("while True:", note=f"loop {frame.name or '(termination check)'} ")
@@ -683,7 +701,7 @@ class Translator:
             self.emit([I("POP_TOP") for _ in range(extras)])
         elif arity == 1:
             if need_norm:
-                self.emit(mask_code(values[0]))
+                self.emit(mask_instrs(values[0]))
             for _ in range(extras):
                 self.emit([I("SWAP", 2), I("POP_TOP")])
         elif extras or need_norm:
@@ -691,10 +709,11 @@ class Translator:
             self.emit([I("STORE_FAST", t) for t in reversed(temps)])
             self.emit([I("POP_TOP") for _ in range(extras)])
             for t, s in zip(temps, values):
-                self.emit([I("LOAD_FAST", t)] + (mask_code(s) if need_norm else []))
+                self.emit([I("LOAD_FAST", t)] + (mask_instrs(s) if need_norm else []))
         if not extras:
             return []
-        return [f"s{frame.base + k} = {s.expr}" for k, s in enumerate(values)]
+        return [f"s{frame.base + k} = {masked_text(s) if need_norm else s.expr}"
+                for k, s in enumerate(values)]
 
     def branch_code(self, depth: int) -> str:
         """Unconditional branch to label `depth` from the current stack (not popped);
@@ -797,18 +816,19 @@ class Translator:
             self.emit([I("POP_TOP") for _ in range(extras)])
             self.emit(Ops.return_none())
             return "return"
+        # masks without changing the slots: a br_if returns on one path only
         if k == 1:
-            self.emit(mask_code(values[0]))
+            self.emit(mask_instrs(values[0]))
         else:
             temps = [self.temp(j) for j in range(k)]
             self.emit([I("STORE_FAST", t) for t in reversed(temps)])
             for t, s in zip(temps, values):
-                self.emit([I("LOAD_FAST", t)] + mask_code(s))
+                self.emit([I("LOAD_FAST", t)] + mask_instrs(s))
             self.emit1("BUILD_TUPLE", k)
         for _ in range(extras):
             self.emit([I("SWAP", 2), I("POP_TOP")])
         self.emit(Ops.return_value())
-        return "return " + ", ".join(s.text(TERN + 1) for s in values)
+        return "return " + ", ".join(masked_text(s) for s in values)
 
     def do_return(self) -> None:
         k = len(self.info.type.results)
