@@ -220,6 +220,40 @@ def flag_form_op_loop():
     return patch
 
 
+CHECK_LOOPS = {
+    "no check": "while i:\n    i -= 1",
+    "check_termination() call": "while i:\n    check_termination()\n    i -= 1",
+    "inline flag (proposed)": "while i:\n    if _interrupt:\n        check_termination()\n"
+                              "    i -= 1",
+}
+
+
+def bench_check_cost(repeat: int, quick: bool) -> None:
+    """The cost of one check per loop iteration, in a plain Python loop run in a
+    namespace like an instance's (a steadier figure than whole kernels)."""
+    from transpyle.engine import check_termination
+
+    n = 200_000 if quick else 2_000_000
+    funcs = {}
+    for name, body in CHECK_LOOPS.items():
+        ns = {"check_termination": check_termination, "_interrupt": False}
+        src = "def run(i):\n" + textwrap.indent(body, "    ") + "\n"
+        exec(compile(src, f"<check loop: {name}>", "exec"), ns)  # noqa: S102
+        funcs[name] = ns["run"]
+    best = {name: float("inf") for name in funcs}
+    for _ in range(repeat):
+        for name, fn in funcs.items():
+            best[name] = min(best[name], best_of(lambda f=fn: f(n), 1))
+    base = best["no check"]
+    table = Table(title=f"one termination check per loop iteration ({n:,} iterations, "
+                        f"best of {repeat}), CPython {sys.version.split()[0]}")
+    for col in ("loop", "per iteration", "check costs"):
+        table.add_column(col, justify="right")
+    for name, t in best.items():
+        table.add_row(name, f"{t / n * 1e9:.1f} ns", f"{(t - base) / n * 1e9:+.1f} ns")
+    console.print(table)
+
+
 def bench_termination(bench_dir: Path, repeat: int, quick: bool) -> None:
     kernels_file = bench_dir / "kernels.json"
     if not kernels_file.exists():
@@ -302,6 +336,7 @@ def main(argv=None) -> int:
     if "listener" in only:
         bench_listeners(args.repeat, args.quick)
     if "termination" in only:
+        bench_check_cost(args.repeat, args.quick)
         bench_termination(args.bench_dir, args.repeat, args.quick)
     return 0
 
