@@ -207,6 +207,21 @@ def test_deadline_stops_an_infinite_loop(safety_net):
     assert inst.exports["sum"](100) == 5050  # the instance stays usable
 
 
+def test_deadline_stops_recursion_without_loops(safety_net):
+    """The check also runs at function entry: exponential recursion, no loop at all."""
+    wasm = wasmtime.wat2wasm("""(module (func $fib (export "fib") (param i32) (result i32)
+        (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+          (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                         (call $fib (i32.sub (local.get 0) (i32.const 2))))))))""")
+    rt = Runtime(close_on_context_done=True)
+    inst = rt.instantiate(rt.compile(wasm))
+    assert "if _interrupt: check_termination()" in rt.compile(wasm).source("fib")
+    with pytest.raises(Interrupted, match="deadline exceeded"):
+        inst.exports["fib"](60, ctx=Context.background().with_timeout(0.05))
+    assert settled()
+    assert inst.exports["fib"](15) == 610
+
+
 def test_cancel_from_another_thread_stops_a_loop(safety_net):
     inst = spin_instance(Runtime(close_on_context_done=True))
     ctx, cancel = Context.background().with_cancel()

@@ -491,6 +491,9 @@ class Translator:
             self.stmt(f"{names} = {zeros}" if len(self.local_types) - nparams > 1
                       else f"{names} = {zeros}")
 
+        if self.ensure_termination:  # at entry too: recursion without loops stops
+            self.offset = self.code.offset
+            self.termination_check()
         self.targets = self.branch_targets(body)
         self.frames.append(Frame("func", Label(), 0, (), ftype.results, -1, len(body) - 1))
         handlers = self.handlers
@@ -580,6 +583,16 @@ class Translator:
         self.frames.append(frame)
         return frame
 
+    def termination_check(self) -> None:
+        """`if _interrupt: check_termination()`: one global read and a branch while no
+        call's context is done (3-7 ns, against 26-31 ns for calling the check every
+        time); the engine sets `_interrupt` when a watched context is done."""
+        skip = Label()
+        self.emit([I("LOAD_GLOBAL", (False, "_interrupt"))] + Ops.jump_if(False, skip, False, True)
+                  + Ops.load_global_callable("check_termination") + Ops.call(0) + [I("POP_TOP")])
+        self.place(skip)
+        self.stmt("if _interrupt: check_termination()")
+
     def op_block(self, i, imm):
         frame = self.begin_block(i, "block")
         if frame.targeted:
@@ -604,8 +617,7 @@ class Translator:
         self.line("while True:", note=f"loop {frame.name or '(termination check)'} ")
         self.indent += 1
         if self.ensure_termination:
-            self.emit(Ops.load_global_callable("check_termination") + Ops.call(0) + [I("POP_TOP")])
-            self.stmt("check_termination()")
+            self.termination_check()
 
     def op_if(self, i, imm):
         cond = self.stack.pop()
