@@ -84,7 +84,7 @@ from transpyle.errors import Interrupted, Trap
 from transpyle.experimental.context import Context, _current
 from transpyle.runtime import boundary
 from transpyle.runtime.externs import Func, Function, Memory, Table
-from transpyle.runtime.support import TailCall
+from transpyle.runtime.support import TailCall, table_entry
 from transpyle.wasm.types import FuncType
 
 __all__ = [
@@ -718,13 +718,9 @@ class ModuleEngine:
         elements = table.elements if isinstance(table, Table) else table
         if isinstance(type_id, int):
             type_id = self.compiled.declarations.types[type_id]
-        if not 0 <= table_offset < len(elements):
+        if table_offset < 0:
             raise Trap("undefined element")
-        entry = elements[table_offset]
-        if entry is None:
-            raise Trap("uninitialized element")
-        if entry.type is not type_id:
-            raise Trap("indirect call type mismatch")
+        entry = table_entry(elements, table_offset, type_id)
         return entry.instance, entry.index
 
     def done_instantiation(self) -> None:

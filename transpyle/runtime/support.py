@@ -172,9 +172,23 @@ def elem_drop(Ecell):
     Ecell[0] = []
 
 
+def table_entry(T, i, ty):
+    """The table entry `call_indirect` would call: `i` in bounds ("undefined element"),
+    not null ("uninitialized element"), of the interned type `ty`."""
+    if i >= len(T):
+        raise Trap("undefined element")
+    entry = T[i]
+    if entry is None:
+        raise Trap("uninitialized element")
+    if entry.type is not ty:
+        raise Trap("indirect call type mismatch")
+    return entry
+
+
 def call_indirect(T, i, ty):
     """The raw callable of table entry `i`, checked against the expected interned
-    `FuncType` `ty`."""
+    `FuncType` `ty`. The checks of `table_entry`, inlined: this runs on every indirect
+    call, and a nested call would add one Python call to each."""
     if i >= len(T):
         raise Trap("undefined element")
     entry = T[i]
@@ -189,13 +203,7 @@ def call_indirect_tail(T, i, ty):
     """`return_call_indirect`'s target: like `call_indirect`, but a function that makes
     tail calls itself is returned as its body, so the caller's driver loop runs it
     without a nested frame (tail recursion through a table stays flat)."""
-    if i >= len(T):
-        raise Trap("undefined element")
-    entry = T[i]
-    if entry is None:
-        raise Trap("uninitialized element")
-    if entry.type is not ty:
-        raise Trap("indirect call type mismatch")
+    entry = table_entry(T, i, ty)
     return entry.body or entry.fn
 
 
