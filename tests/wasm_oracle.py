@@ -25,6 +25,8 @@ MASK = {"i32": M32, "i64": M64, "f32": M32, "f64": M64}
 # the integer type that carries a value type's bits across the boundary
 CARRIER = {"i32": "i32", "i64": "i64", "f32": "i32", "f64": "i64"}
 
+CACHED_MODULES = 400  # compiled modules kept per engine (long random runs stay bounded)
+
 # wasmtime trap code name -> the specification's message (what transpyle's Trap starts with)
 TRAP_CODE_MESSAGES = {
     "INTEGER_DIVISION_BY_ZERO": "integer divide by zero",
@@ -136,6 +138,8 @@ class Wasmtime:
     def module(self, wasm: bytes):
         m = self.modules.get(wasm)
         if m is None:
+            if len(self.modules) >= CACHED_MODULES:
+                self.modules.clear()
             m = self.modules[wasm] = self.w.Module(self.engine, wasm)
         return m
 
@@ -191,6 +195,9 @@ class Transpyle:
     def compile(self, wasm: bytes):
         m = self.modules.get(wasm)
         if m is None:
+            if len(self.modules) >= CACHED_MODULES:  # a runtime keeps what it compiled
+                self.modules.clear()
+                self.rt = transpyle.Runtime()
             m = self.modules[wasm] = self.rt.compile(wasm)
         return m
 

@@ -1366,7 +1366,9 @@ def compute_stacksize(light: list) -> int:
     that every edge into a label agrees on the depth, that the stack never underflows
     and that RETURN_VALUE leaves nothing behind. One forward pass: every label is
     reached by fall-through or by a jump seen before it, except loop headers, which
-    are reached by fall-through first (their back-edges are checked when seen)."""
+    are reached by fall-through first (their back-edges are checked when seen). A label
+    that is neither reached by a jump seen before it nor by fall-through starts dead code
+    (a block after `unreachable` nobody branches out of)."""
     depth = 0
     best = 0
     at_label: dict = {}
@@ -1380,6 +1382,8 @@ def compute_stacksize(light: list) -> int:
                 depth = known
             elif live:
                 at_label[ins] = depth
+            else:
+                continue  # nothing reaches it: the code up to the next known label is dead
             live = True
             continue
         if not live:
