@@ -39,6 +39,14 @@ def test_run_wasi_command(tmp_path):
     assert r.stdout == "hello from wasm\narg 1: x\narg 2: -y\n"
 
 
+def test_run_lazy_gives_the_same_output(tmp_path):
+    r = transpyle("run", "--lazy", "--cache-dir", tmp_path, HELLO, "x")
+    assert r.returncode == 0 and r.stdout == "hello from wasm\narg 1: x\n"
+    assert list(tmp_path.iterdir()) == []  # lazily compiled modules are not cached
+    r = transpyle("run", ADD, "--lazy", "--no-cache", "--invoke", "add", "2", "-5")
+    assert r.returncode == 0 and r.stdout == "-3\n"
+
+
 def test_inspect_prints_summary_and_listing():
     r = transpyle("inspect", LOOP)
     assert r.returncode == 0

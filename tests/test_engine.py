@@ -79,27 +79,27 @@ def big_wat(n: int, salt: int = 0) -> str:
 
 @pytest.fixture
 def count_codegen(monkeypatch):
-    """Counts calls of codegen's compile_module (the engine imports it at call time)."""
-    import transpyle.codegen as codegen
+    """Counts whole-module code generations (`ModuleCodegen.compile_all`)."""
+    from transpyle.codegen import ModuleCodegen
 
     calls = []
-    real = codegen.compile_module
+    real = ModuleCodegen.compile_all
 
-    def counting(*args, **kwargs):
+    def counting(self, *args, **kwargs):
         calls.append(args)
-        return real(*args, **kwargs)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(codegen, "compile_module", counting)
+    monkeypatch.setattr(ModuleCodegen, "compile_all", counting)
     return calls
 
 
 def no_codegen(monkeypatch):
-    import transpyle.codegen as codegen
+    from transpyle.codegen import ModuleCodegen
 
     def fail(*args, **kwargs):
         raise AssertionError("compiled although the entry should come from the cache")
 
-    monkeypatch.setattr(codegen, "compile_module", fail)
+    monkeypatch.setattr(ModuleCodegen, "__init__", fail)
 
 
 # -- the in-memory cache ------------------------------------------------------------------

@@ -72,3 +72,28 @@ def test_spec_file(spec_file, spec_results):
         if more > 0:
             shown += f"\n  ... and {more} more"
         pytest.fail(f"{result.summary()}\n{shown}", pytrace=False)
+
+
+# Lazy compilation (`Runtime(lazy=True)`): the files where how functions are made and
+# found matters (calls, tables, imports across instances, tail calls, start functions,
+# recursion), run again with every function translated on its first call.
+LAZY_FILES = [
+    "v2/call", "v2/call_indirect", "v2/imports", "v2/linking", "v2/func", "v2/func_ptrs",
+    "v2/exports", "v2/start", "v2/elem", "v2/ref_func", "v2/table_get", "v2/table_set",
+    "v2/table_grow", "v2/table_copy", "v2/table_init", "v2/fac", "v2/left-to-right",
+    "v2/br_table", "v2/loop", "v2/unreachable", "v2/global", "v2/memory_grow",
+    "tail-call/return_call", "tail-call/return_call_indirect",
+]
+
+
+@pytest.mark.parametrize("file_id", LAZY_FILES)
+def test_spec_file_lazy(file_id):
+    import transpyle
+
+    suite, stem = file_id.split("/")
+    path = SPECTEST_DIR / suite / f"{stem}.json"
+    result = run_file(path, scope="full", runtime_factory=lambda: transpyle.Runtime(lazy=True))
+    assert result.passed > 0
+    if result.failures:
+        shown = "\n".join(f"  {f}" for f in result.failures[:MAX_REPORTED_FAILURES])
+        pytest.fail(f"lazy: {result.summary()}\n{shown}", pytrace=False)

@@ -66,6 +66,8 @@ def make_runtime(args, **extra):
 
     cache_dir = None if getattr(args, "no_cache", False) else getattr(args, "cache_dir", None)
     kwargs = dict(extra)
+    if getattr(args, "lazy", False):
+        kwargs["lazy"] = True
     if cache_dir is not None:
         kwargs["cache_dir"] = str(cache_dir)
     return Runtime(**kwargs)
@@ -317,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, metavar="S", help="stop the run after S seconds")
     run.add_argument("--trace", nargs="?", const="*", metavar="PATTERN",
                      help="log calls (of functions matching PATTERN) to stderr")
+    run.add_argument("--lazy", action="store_true",
+                     help="translate each function on its first call: a large module starts "
+                          "sooner (a cached module is used; lazy ones are not cached)")
     cache_options(run)
     run.set_defaults(handler=cmd_run)
 
@@ -338,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # options of `run` and `debug` that take a value (the others are flags)
+_FLAG_OPTIONS = ("--no-cache", "--trace", "--lazy", "--help")  # options without a value
 _VALUE_OPTIONS = {"--invoke", "--dir", "--env", "--timeout", "--cache-dir"}
 
 
@@ -351,7 +357,7 @@ def split_guest_args(argv: list[str]) -> tuple[list[str], list[str]]:
         if tok == "--":
             return ours, argv[i + 1:]
         name = tok.split("=", 1)[0]
-        if tok.startswith("--") and (name in _VALUE_OPTIONS or name in ("--no-cache", "--trace", "--help")):
+        if tok.startswith("--") and (name in _VALUE_OPTIONS or name in _FLAG_OPTIONS):
             ours.append(tok)
             if name in _VALUE_OPTIONS and "=" not in tok and i + 1 < len(argv):
                 ours.append(argv[i + 1])

@@ -35,6 +35,9 @@ def wasm_code(target: Any, func: str | int | None = None) -> types.CodeType:
         fn = inst.namespace.get(f"b{index}") or inst.namespace[f"f{index}"]
     else:
         fn = getattr(target, "body", None) or getattr(target, "fn", target)
+    materialize = getattr(fn, "_transpyle_materialize", None)
+    if materialize is not None:  # lazy compilation: not called yet, make it now
+        fn = materialize()
     code = getattr(fn, "__code__", None)
     # a listener decorator or boundary wrapper: find the wasm code it calls
     seen = set()

@@ -147,14 +147,17 @@ class CompiledModule:
     that instantiation reads); `func_types` the type of every function in the index
     space, `declared_refs` the functions `ref.func` may name; `imports` and `exports`
     describe the module's interface; `ensure_termination` whether the code checks for
-    termination, `debug` whether it was generated in codegen's debugging layout.
+    termination, `debug` whether it was generated in codegen's debugging layout,
+    `lazy` (codegen's `ModuleCodegen`, or None) whether functions are translated on
+    their first call.
     `module` (the full decoded `Module`) and `info` (the validator's `ModuleInfo`) are
     computed from the bytes on first use when the entry came from the disk cache.
     """
 
     def __init__(self, sha256: str, declarations, func_types, declared_refs, code, *,
                  ensure_termination: bool = False, debug: bool = False, module=None,
-                 info=None, data: bytes | None = None, from_disk: bool = False):
+                 info=None, data: bytes | None = None, from_disk: bool = False,
+                 lazy=None):
         self.sha256 = sha256
         self.declarations = declarations
         self.func_types = list(func_types)
@@ -163,6 +166,10 @@ class CompiledModule:
         self.ensure_termination = ensure_termination
         self.debug = debug
         self.from_disk = from_disk
+        # codegen's ModuleCodegen when functions are translated on first call
+        # (`Runtime(lazy=True)`), else None: `code` then holds no factory and fills
+        # its listings as functions are translated
+        self.lazy = lazy
         self._module = module
         self._info = info
         self._data = data
@@ -224,6 +231,8 @@ class CompiledModule:
         name or index (`KeyError` if unknown or imported)."""
         index = self.func_index(func)
         try:
+            if self.lazy is not None and index >= self.num_imported_funcs:
+                self.lazy.function(index)  # translate it now if it was not yet
             return self.code.sources[index]
         except KeyError:
             raise KeyError(f"function {func!r} (index {index}) is imported: it has no "
@@ -413,7 +422,7 @@ class Engine:
 
     def compile_module(self, module: bytes | bytearray | memoryview, listeners=None,
                        ensure_termination: bool = False, *,
-                       debug: bool = False, progress=None) -> CompiledModule:
+                       debug: bool = False, progress=None, lazy: bool = False) -> CompiledModule:
         """Decode, validate and generate code for the module bytes `module` (cached).
 
         `listeners` is accepted for the interface's sake (wazero compiles listeners
@@ -422,6 +431,9 @@ class Engine:
         call `check_termination()`. `debug`: codegen's debugging layout (every operand
         stack value in a local, for pdb). `progress(done, total)` is called after each
         function that code generation translates (not at all on a cache hit).
+        `lazy`: decode and validate now, translate each function on its first call (a
+        disk-cache entry, if there is one, is used as is; lazy compilations are not
+        written to the disk cache).
         """
         self._check_open()
         if not isinstance(module, (bytes, bytearray, memoryview)):
@@ -429,7 +441,7 @@ class Engine:
                             f"{type(module).__name__}")
         data = bytes(module)
         sha = hashlib.sha256(data).hexdigest()
-        key = (sha, bool(ensure_termination), bool(debug), FEATURES)
+        key = (sha, bool(ensure_termination), bool(debug), FEATURES, bool(lazy))
         compiled = self._compiled.get(key)
         if compiled is not None:
             return compiled
@@ -439,32 +451,34 @@ class Engine:
             compiled = self._compiled.get(key)
             if compiled is None:
                 compiled = self._load_or_compile(data, sha, bool(ensure_termination),
-                                                 bool(debug), progress)
+                                                 bool(debug), progress, bool(lazy))
                 self._compiled[key] = compiled
         with self._lock:
             self._key_locks.pop(key, None)
         return compiled
 
     def _load_or_compile(self, data: bytes, sha: str, ensure_termination: bool,
-                         debug: bool, progress=None):
+                         debug: bool, progress=None, lazy: bool = False):
         inputs = None
         if self.disk is not None:
             inputs = _cache_inputs(sha, ensure_termination, debug)
             compiled = self.disk.load(inputs, data)
             if compiled is not None:
                 return compiled
-        from transpyle.codegen import compile_module
+        from transpyle.codegen import ModuleCodegen
         from transpyle.wasm.decoder import decode
         from transpyle.wasm.validator import validate
 
         mod = decode(data)
         info = validate(mod)
-        options = {"ensure_termination": ensure_termination}
-        if debug:  # (only passed when set: codegen grew these options recently)
-            options["debug"] = True
-        if progress is not None:
-            options["progress"] = progress
-        code = compile_module(mod, info, module_name=mod.names.module, unique=sha[:8], **options)
+        codegen = ModuleCodegen(mod, info, module_name=mod.names.module, unique=sha[:8],
+                                ensure_termination=ensure_termination, debug=debug)
+        if lazy:
+            return CompiledModule(sha, _declarations(mod), info.func_types,
+                                  info.declared_refs, codegen.code,
+                                  ensure_termination=ensure_termination, debug=debug,
+                                  module=mod, info=info, lazy=codegen)
+        code = codegen.compile_all(progress)
         compiled = CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, code,
                                   ensure_termination=ensure_termination,
@@ -572,26 +586,82 @@ class ModuleEngine:
             ns["check_termination"] = check_termination
             ns["_interrupt"] = _pending
             INTERRUPTER.register(instance)
-        # the factory only makes function objects (they read the namespace when called)
+        # functions not made yet (lazy compilation): index -> where else the stub of
+        # f{index} was copied (the namespaces of instances that import it)
+        self._stubs: dict[int, list] = {}
+        self._stub_lock = threading.Lock()
         code = compiled.code
-        raw = eval(code.factory, ns)  # noqa: S307 - our own generated code object
         nimp = compiled.num_imported_funcs
         ndef = len(compiled.func_types) - nimp
-        tail = code.tail_bodies
-        if len(raw) != ndef + len(tail):
-            raise AssertionError(f"factory made {len(raw)} functions for {ndef}")
-        for j, fn in enumerate(raw[:ndef]):
-            ns[f"f{nimp + j}"] = fn
-        # functions with tail calls: f{i} is the driver, b{i} the body it loops on
-        for i, body in zip(tail, raw[ndef:]):
-            ns[f"b{i}"] = body
+        if compiled.lazy is not None:
+            tail = set(code.tail_bodies)
+            for i in range(nimp, nimp + ndef):
+                self._stubs[i] = []
+                ns[f"f{i}"] = self._stub(i, 0)
+                if i in tail:
+                    ns[f"b{i}"] = self._stub(i, 1)
+        else:
+            # the factory only makes function objects (they read the namespace when called)
+            raw = eval(code.factory, ns)  # noqa: S307 - our own generated code object
+            tail = code.tail_bodies
+            if len(raw) != ndef + len(tail):
+                raise AssertionError(f"factory made {len(raw)} functions for {ndef}")
+            for j, fn in enumerate(raw[:ndef]):
+                ns[f"f{nimp + j}"] = fn
+            # functions with tail calls: f{i} is the driver, b{i} the body it loops on
+            for i, body in zip(tail, raw[ndef:]):
+                ns[f"b{i}"] = body
         factory = self.listener_factory
         if factory is not None:
             for i in range(nimp, nimp + ndef):
                 definition = self.definition(i)
                 listener = _new_listener(factory, definition)
                 if listener is not None:
+                    self.materialize(i)  # the listener wraps the real function
                     self._listen(i, listener, definition)
+
+    # -- lazy compilation -------------------------------------------------------------
+
+    def _stub(self, index: int, which: int):
+        """What the namespace holds for function `index` until its first call: a
+        function that makes the real one (`materialize`) and calls it. `which` is 0
+        for `f{index}`, 1 for the body `b{index}` of a function with tail calls."""
+        materialize = self.materialize
+
+        def stub(*args):
+            return materialize(index)[which](*args)
+
+        stub.__name__ = stub.__qualname__ = f"f{index}" if which == 0 else f"b{index}"
+        stub._transpyle_materialize = lambda: materialize(index)[which]
+        return stub
+
+    def materialize(self, index: int) -> tuple:
+        """Make the function object of defined function `index` now (translated by the
+        compiled module once, for every instance) and put it everywhere its stub was:
+        this namespace, its `Function` (so tables and exports call it directly) and
+        the namespaces of instances that import it. Returns `(f, b)`: the namespace's
+        `f{index}` and `b{index}` (the body of a function with tail calls, else
+        `f{index}` again)."""
+        ns = self.namespace
+        if index in self._stubs:
+            with self._stub_lock:
+                aliases = self._stubs.get(index)
+                if aliases is not None:
+                    made = eval(self.compiled.lazy.factory(index), ns)  # noqa: S307
+                    fn = ns[f"f{index}"] = made[0]
+                    body = None
+                    if len(made) > 1:
+                        body = ns[f"b{index}"] = made[1]
+                    f = self.functions[index]
+                    if f is not None:
+                        f.fn = fn
+                        if index not in self.listeners:
+                            f.body = body
+                    for other, key in aliases:
+                        other[key] = fn
+                    del self._stubs[index]
+        fn = ns[f"f{index}"]
+        return fn, ns.get(f"b{index}", fn)
 
     # -- definitions and listeners ----------------------------------------------------
 
@@ -678,6 +748,19 @@ class ModuleEngine:
                 self.functions[index] = f
                 self.listeners[index] = listener
         self.namespace[f"f{index}"] = f.fn
+        if imported_module_engine is not None:
+            imported_module_engine._alias(index_in_imported_module, self.namespace,
+                                          f"f{index}")
+
+    def _alias(self, index: int, namespace: dict, key: str) -> None:
+        """Another instance's `namespace[key]` holds the stub of function `index`:
+        it gets the real function when the stub is replaced."""
+        with self._stub_lock:
+            aliases = self._stubs.get(index)
+            if aliases is not None:
+                aliases.append((namespace, key))
+                return
+        namespace[key] = self.namespace[f"f{index}"]  # made meanwhile
 
     def resolve_imported_memory(self, imported_module_engine: "ModuleEngine | None",
                                 memory: Memory | None = None) -> None:

@@ -32,9 +32,12 @@ big500` etc.): decode + validate + generate code (`Runtime().compile`) + instant
 in a fresh process with no cache ("cold"); the same from the disk cache (a first
 process fills `Runtime(cache_dir=...)`, the measured ones load from it); the code
 section's size divided by the cold compile time; and the time to the first result:
-compile + instantiate + the first call of `big_run(seed)`. transpyle compiles every
-function before instantiation (no lazy compilation yet), so this is the whole
-module's compilation plus one call. pwasm (compile mode; it compiles each function on
+compile + instantiate + the first call of `big_run(seed)` (which calls every function
+through the table), so for eager compilation this is the whole module's compilation
+plus one call. With lazy compilation (`Runtime(lazy=True)`: decode and validate at
+compile, each function translated on its first call) the first result is
+`big_count()`'s: compile, then instantiate + first call, then the `big_run` that
+translates every function as it goes. pwasm (compile mode; it compiles each function on
 its first call, with its own disk cache) and wasmtime (native, no cache) are shown for
 comparison. Python start-up and imports are not included in any of these times.
 
@@ -251,14 +254,22 @@ def worker_compile(spec: dict) -> dict:
                     return {**out, "no_disk_cache": True}
                 before = sorted(p.name for p in Path(cache_dir).iterdir())
             else:
-                rt = transpyle.Runtime()
+                rt = transpyle.Runtime(lazy=bool(spec.get("lazy")))
             t0 = time.perf_counter()
             module = rt.compile(data)
             t1 = time.perf_counter()
             inst = rt.instantiate(module)
             t2 = time.perf_counter()
-            result = inst.exports["big_run"](spec["seed"])
-            t3 = time.perf_counter()
+            if spec.get("lazy"):
+                # the first result: big_count(), one function translated; then big_run
+                # (every function, through the table) for the results check
+                out["count"] = inst.exports["big_count"]()
+                t3 = time.perf_counter()
+                result = inst.exports["big_run"](spec["seed"])
+                out["lazy_run_s"] = time.perf_counter() - t3
+            else:
+                result = inst.exports["big_run"](spec["seed"])
+                t3 = time.perf_counter()
         out["warnings"] = [str(w.message) for w in caught]
         if cache_dir is not None:
             out["cache_entries_before"] = len(before)
@@ -440,6 +451,8 @@ def run_compile(name: str, opts, engines: list[str], log) -> dict:
         t = {}
         log(f"  {name}: transpyle cold x{reps} ...")
         t["cold"] = [spawn({**base, "engine": "transpyle"}) for _ in range(reps)]
+        log(f"  {name}: transpyle lazy x{reps} ...")
+        t["lazy"] = [spawn({**base, "engine": "transpyle", "lazy": True}) for _ in range(reps)]
         with tempfile.TemporaryDirectory(prefix="transpyle-bench-cache-") as cache:
             log(f"  {name}: transpyle filling the disk cache ...")
             t["fill"] = spawn({**base, "engine": "transpyle", "cache_dir": cache})
@@ -576,18 +589,29 @@ def kernel_table(report: dict, engines: list[str]):
     return t
 
 
+def lazy_cells(runs) -> list[str]:
+    if not runs:
+        return ["n/a"] * 3
+    ci = [r["instantiate_s"] + r["first_call_s"] for r in runs if "instantiate_s" in r]
+    return [_ms(_median(runs, "compile_s")), _ms(statistics.median(ci)) if ci else "error",
+            _ms(_median(runs, "lazy_run_s"))]
+
+
 def compile_table(report: dict, engines: list[str]):
     t = Grid(title=f"compile time, CPython {platform.python_version()}: a fresh process per"
                     f" measurement, median of {report['meta']['compile_repeat']}",
               caption="cold: decode+validate+codegen+instantiate, no cache; KB/s: code section"
                       " / (decode+validate+codegen); disk cache: the same from Runtime(cache_dir);"
-                      " inst+call: instantiate + first big_run() call (no lazy compilation yet:"
-                      " every function is compiled before instantiation); 1st result:"
-                      " compile+instantiate+first call; pwasm: decode+instantiate(mode='compile')"
+                      " inst+call: instantiate + first big_run() call (every function compiled"
+                      " before instantiation); 1st result: compile+instantiate+first call;"
+                      " lazy: Runtime(lazy=True), compile (decode+validate only), then"
+                      " instantiate + first result (big_count(), one function translated on"
+                      " its first call), then big_run() translating every function; pwasm: decode+instantiate(mode='compile')"
                       "+first call, compiling functions as they are first called, without / with"
                       " its disk cache; wasmtime: Module+Instance+first call (native)")
     cols = ["module", "code KB", "funcs", "cold ms", "KB/s", "disk cache ms",
             "inst+call ms", "1st result cold ms", "1st result cached ms",
+            "lazy compile ms", "lazy inst+1st result ms", "lazy big_run ms",
             "pwasm cold ms", "pwasm cached ms", "wasmtime ms", "results"]
     t.columns = cols
     for name, e in report["compile"].items():
@@ -619,7 +643,7 @@ def compile_table(report: dict, engines: list[str]):
         t.add_row(e["file"], f"{kb:.0f}", str(e["functions"]),
                   "n/a" if na else _ms(cold), f"{kb / cold_c:.0f}" if cold_c else "-",
                   cached, "n/a" if na else _ms(inst_call), "n/a" if na else _ms(first_cold),
-                  first_cached,
+                  first_cached, *lazy_cells(tp.get("lazy")),
                   _ms(_median(pw.get("cold"), "first_result_s")) if pw else "n/a",
                   _ms(_median(pw.get("cached"), "first_result_s")) if pw else "n/a",
                   _ms(_median(wt.get("cold"), "first_result_s")) if wt else "n/a",

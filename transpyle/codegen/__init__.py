@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import threading
 import types
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from .assemble import assembler
 from .emit import I, Ops
 from .translate import Translator
 
-__all__ = ["CompiledCode", "compile_module", "display_name", "cell_globals"]
+__all__ = ["CompiledCode", "ModuleCodegen", "compile_module", "display_name", "cell_globals"]
 
 
 @dataclass
@@ -107,6 +108,93 @@ def function_idents(module: Module) -> dict[int, str]:
     return out
 
 
+class ModuleCodegen:
+    """Translates the functions of one module one at a time: all of them at compile
+    time (`compile_module`), or each on its first call (`Runtime(lazy=True)`; the
+    engine's module engines call `function(index)` and `factory(index)`).
+
+    Names, filenames and frame labels of every function are known at once (stack
+    traces and listeners need them before any code runs); listings and code objects
+    appear as functions are translated. Thread-safe: a function is translated once
+    even when several threads call it first at the same time."""
+
+    def __init__(self, module: Module, info, *, module_name: str | None = None,
+                 ensure_termination: bool = False, debug: bool = False,
+                 unique: str | None = None):
+        self.module = module
+        self.info = info
+        self.ensure_termination = ensure_termination
+        self.debug = debug
+        self.cells = cell_globals(module)
+        self.nimp = nimp = module.num_imported_funcs
+        self.mod_label = mod_label = python_identifier(
+            module_name or module.names.module or "module", "module")
+        self.tail = frozenset(nimp + k for k, code in enumerate(module.codes)
+                              if any(ins[0] in _TAIL_OPS for ins in code.body))
+        self.idents = idents = function_idents(module)
+        self.code = code = CompiledCode(factory=None, tail_bodies=sorted(self.tail),
+                                        func_idents=idents)
+        label = f"{mod_label}@{unique}" if unique else mod_label
+        for k, finfo in enumerate(info.funcs):
+            index = nimp + k
+            code.func_names[index] = shown = display_name(module, index)
+            code.filenames[index] = listing.filename(label, idents[index])
+            code.frame_labels[index] = f"{mod_label}.{listing.signature_text(shown, finfo.type)}"
+        self._made: dict[int, tuple] = {}
+        self._lock = threading.Lock()
+
+    def function(self, index: int) -> tuple[types.CodeType, types.CodeType | None]:
+        """The code objects of defined function `index`: (`f{index}`, None), or for a
+        function with tail calls (its driver `f{index}`, its body `b{index}`). Its
+        listing is registered for tracebacks and pdb."""
+        made = self._made.get(index)
+        if made is not None:
+            return made
+        with self._lock:
+            made = self._made.get(index)
+            if made is None:
+                made = self._made[index] = self._translate(index)
+        return made
+
+    def _translate(self, index: int) -> tuple:
+        k = index - self.nimp
+        finfo, body = self.info.funcs[k], self.module.codes[k]
+        ident = self.idents[index]
+        local_names = {i: python_identifier(n, f"l{i}")
+                       for i, n in self.module.names.locals.get(index, {}).items()}
+        code = self.code
+        t = Translator(self.module, finfo, body, self.info.func_types, self.cells,
+                       name=ident, filename=code.filenames[index],
+                       ensure_termination=self.ensure_termination, tail_funcs=self.tail,
+                       func_idents=self.idents, local_names=local_names, debug=self.debug)
+        tr = t.translate()
+        code.sources[index] = tr.listing
+        listing.register(code.filenames[index], tr.listing, code.frame_labels[index])
+        if index in self.tail:
+            return tail_driver(index, len(finfo.type.params), ident), tr.code
+        return tr.code, None
+
+    def factory(self, index: int) -> types.CodeType:
+        """A factory of function `index` alone: evaluated in an instance's namespace it
+        returns `[f]`, or `[driver, body]` for a function with tail calls."""
+        fcode, bcode = self.function(index)
+        return _factory([fcode] if bcode is None else [fcode, bcode], self.mod_label)
+
+    def compile_all(self, progress=None) -> CompiledCode:
+        """Translate every function; the `CompiledCode` with the module's factory."""
+        codes, bodies = [], []
+        total = len(self.module.codes)
+        for k in range(total):
+            fcode, bcode = self.function(self.nimp + k)
+            codes.append(fcode)
+            if bcode is not None:
+                bodies.append(bcode)
+            if progress is not None:
+                progress(k + 1, total)
+        self.code.factory = _factory(codes + bodies, self.mod_label)
+        return self.code
+
+
 def compile_module(module: Module, info, *, module_name: str | None = None,
                    ensure_termination: bool = False, debug: bool = False,
                    progress=None, unique: str | None = None) -> CompiledCode:
@@ -116,42 +204,9 @@ def compile_module(module: Module, info, *, module_name: str | None = None,
     `unique` (the engine passes a prefix of the module's SHA-256) goes into the code
     objects' filenames, `<wasm://name@unique/function>`, so that listings of different
     modules with the same names never overwrite each other in linecache."""
-    cells = cell_globals(module)
-    nimp = module.num_imported_funcs
-    mod_label = python_identifier(module_name or module.names.module or "module", "module")
-    result = CompiledCode(factory=None)
-    tail = frozenset(nimp + k for k, code in enumerate(module.codes)
-                     if any(ins[0] in _TAIL_OPS for ins in code.body))
-    result.tail_bodies = sorted(tail)
-    idents = function_idents(module)
-    codes = []
-    bodies = []
-    for k, (finfo, code) in enumerate(zip(info.funcs, module.codes)):
-        index = nimp + k
-        ident = idents[index]
-        local_names = {i: python_identifier(n, f"l{i}")
-                       for i, n in module.names.locals.get(index, {}).items()}
-        fname = listing.filename(f"{mod_label}@{unique}" if unique else mod_label, ident)
-        t = Translator(module, finfo, code, info.func_types, cells, name=ident,
-                       filename=fname,
-                       ensure_termination=ensure_termination, tail_funcs=tail,
-                       func_idents=idents, local_names=local_names, debug=debug)
-        tr = t.translate()
-        if index in tail:
-            bodies.append(tr.code)
-            codes.append(tail_driver(index, len(finfo.type.params), ident))
-        else:
-            codes.append(tr.code)
-        if progress is not None:
-            progress(k + 1, len(module.codes))
-        result.sources[index] = tr.listing
-        result.func_names[index] = shown = display_name(module, index)
-        result.filenames[index] = fname
-        result.frame_labels[index] = f"{mod_label}.{listing.signature_text(shown, finfo.type)}"
-    result.func_idents = idents
-    result.factory = _factory(codes + bodies, mod_label)
-    listing.register_listings(result)
-    return result
+    return ModuleCodegen(module, info, module_name=module_name,
+                         ensure_termination=ensure_termination, debug=debug,
+                         unique=unique).compile_all(progress)
 
 
 _TAIL_OPS = frozenset({RETURN_CALL, RETURN_CALL_INDIRECT})

@@ -36,13 +36,17 @@ class Runtime:
     `LinkError`. `listener_factory`: a `transpyle.experimental.FunctionListenerFactory`
     asked for a listener per function at every instantiation. `debug`: generate code
     in codegen's debugging layout (every operand-stack value in a local, so pdb can
-    show it); `transpyle debug` uses it.
+    show it); `transpyle debug` uses it. `lazy`: `compile` decodes and validates
+    the whole module (errors are raised there as always) but translates each function
+    on its first call, so a large module starts in a fraction of its compile time; a
+    compiled module found in the disk cache is used as it is, and lazily compiled
+    modules are not written to it.
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike | None = None,
                  close_on_context_done: bool = False, max_call_depth: int | None = None,
                  memory_limit_pages: int | None = None, listener_factory=None,
-                 debug: bool = False):
+                 debug: bool = False, lazy: bool = False):
         if max_call_depth is None:
             max_call_depth = DEFAULT_MAX_CALL_DEPTH
         if not isinstance(max_call_depth, int) or max_call_depth < 1:
@@ -63,6 +67,7 @@ class Runtime:
         self.listener_factory = listener_factory
         self.cache_dir = cache_dir
         self.debug = bool(debug)
+        self.lazy = bool(lazy)
         self.engine = Engine(cache_dir=cache_dir, listener_factory=listener_factory,
                              max_call_depth=max_call_depth)
         self._registered: dict[str, Instance] = {}
@@ -75,7 +80,8 @@ class Runtime:
         is called after each function code generation translates (a progress bar;
         never on a cache hit)."""
         return self.engine.compile_module(data, None, self.close_on_context_done,
-                                          debug=self.debug, progress=progress)
+                                          debug=self.debug, progress=progress,
+                                          lazy=self.lazy)
 
     def instantiate(self, module: CompiledModule | bytes | bytearray | memoryview, *,
                     name: str | None = None, imports=None) -> Instance:
