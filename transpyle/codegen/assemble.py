@@ -18,6 +18,7 @@ from __future__ import annotations
 import opcode as _opcode
 import struct
 import types
+from itertools import accumulate
 
 from bytecode import Label
 
@@ -93,99 +94,144 @@ def _linetable(units: list[tuple[int, int | None]], first_line: int) -> bytes:
     return bytes(out)
 
 
+# how step 1 of `assemble` turns each opcode's argument into its number
+_PLAIN, _JUMP, _CONST, _LOCAL, _GLOBAL, _NAME, _COMPARE = range(7)
+
+
+def _kind(name: str) -> int:
+    if name in _JUMP_SIGN:
+        return _JUMP
+    if name == "LOAD_CONST":
+        return _CONST
+    if name in _LOCAL_ARG:
+        return _LOCAL
+    if name == "LOAD_GLOBAL":
+        return _GLOBAL
+    if name in _NAME_ARG:
+        return _NAME
+    if name == "COMPARE_OP":
+        return _COMPARE
+    return _PLAIN
+
+
+_INFO = {name: (_OPMAP[name], _CACHES[name], _kind(name)) for name in _OPMAP}
+_CACHE_BYTES = [bytes(2 * n) for n in range(max(_CACHES.values()) + 1)]
+
+
 def assemble(light: list, *, name: str, filename: str, argnames: list[str],
              stacksize: int, first_line: int = 1) -> types.CodeType:
+    """Assemble `light` (emit.py's instructions and `Label`s). The loops are written
+    for speed: this runs once per instruction of every module compiled (RATIONALE.md)."""
     consts: dict = {}
     const_list: list = []
     names: dict[str, int] = {}
     varnames: dict[str, int] = {n: i for i, n in enumerate(argnames)}
     compare_shift = emit.COMPARE_SHIFT
     compare_mask = emit.COMPARE_MASK
+    info = _INFO
+    noarg = NOARG
 
     # 1. numeric arguments (jumps resolved below); labels -> instruction index
-    ops: list[list] = []  # [opcode, arg, caches, line, jump target label or None]
+    opnums: list[int] = []
+    args: list[int] = []
+    caches: list[int] = []
+    lines: list = []
+    jumps: list = []  # (instruction index, target label, sign)
     label_at: dict = {}
     line = first_line
     for ins in light:
         if ins.__class__ is Label:
-            label_at[ins] = len(ops)
+            label_at[ins] = len(opnums)
             continue
         nm, arg, ln = ins
         if ln is not None:
             line = ln
-        target = None
-        if nm in _JUMP_SIGN:
-            target, arg = arg, 0
-        elif arg is NOARG:
+        opnum, ncache, kind = info[nm]
+        if arg is noarg:
             arg = 0
-        elif nm == "LOAD_CONST":
+        elif kind == _PLAIN:
+            if arg.__class__ is not int:
+                arg = int(arg)
+        elif kind == _LOCAL:
+            idx = varnames.get(arg)
+            if idx is None:
+                idx = varnames[arg] = len(varnames)
+            arg = idx
+        elif kind == _CONST:
             key = _const_key(arg)
             idx = consts.get(key)
             if idx is None:
                 idx = consts[key] = len(const_list)
                 const_list.append(arg)
             arg = idx
-        elif nm in _LOCAL_ARG:
-            idx = varnames.get(arg)
-            if idx is None:
-                idx = varnames[arg] = len(varnames)
-            arg = idx
-        elif nm == "LOAD_GLOBAL":
+        elif kind == _GLOBAL:
             push_null, gname = arg
             idx = names.get(gname)
             if idx is None:
                 idx = names[gname] = len(names)
             arg = (idx << 1) | bool(push_null)
-        elif nm in _NAME_ARG:
+        elif kind == _JUMP:
+            jumps.append((len(opnums), arg, _JUMP_SIGN[nm], nm))
+            arg = 0
+        elif kind == _NAME:
             idx = names.get(arg)
             if idx is None:
                 idx = names[arg] = len(names)
             arg = idx
-        elif nm == "COMPARE_OP":
+        else:  # _COMPARE
             arg = (int(arg) << compare_shift) | compare_mask.get(arg, 0)
-        else:
-            arg = int(arg)
-        ops.append([_OPMAP[nm], arg, _CACHES[nm], line, target, nm])
+        opnums.append(opnum)
+        args.append(arg)
+        caches.append(ncache)
+        lines.append(line)
 
     # 2. jump distances, growing EXTENDED_ARG prefixes until the layout is stable
-    while True:
-        offsets = []
-        pos = 0
-        for o in ops:
-            offsets.append(pos)
-            pos += 1 + _ext_count(o[1]) + o[2]
-        offsets.append(pos)
+    sizes = [1 + c + (0 if a < 0x100 else _ext_count(a)) for a, c in zip(args, caches)]
+    while jumps:
+        offsets = [0]
+        offsets += accumulate(sizes)
         changed = False
-        for i, o in enumerate(ops):
-            target = o[4]
-            if target is None:
-                continue
-            after = offsets[i + 1]
-            dest = offsets[label_at[target]]
-            dist = (dest - after) * _JUMP_SIGN[o[5]]
+        for i, target, sign, nm in jumps:
+            dest, after = offsets[label_at[target]], offsets[i + 1]
+            dist = (dest - after) * sign
             if dist < 0:
-                raise AssertionError(f"{o[5]} cannot jump {'back' if dest < after else 'forward'}")
-            if dist != o[1]:
-                if _ext_count(dist) != _ext_count(o[1]):
+                raise AssertionError(f"{nm} cannot jump {'back' if dest < after else 'forward'}")
+            if dist != args[i]:
+                args[i] = dist
+                size = 1 + caches[i] + _ext_count(dist)
+                if size != sizes[i]:
+                    sizes[i] = size
                     changed = True
-                o[1] = dist
         if not changed:
             break
 
     # 3. bytes and line table
     code = bytearray()
     units = []  # (code units, line), consecutive instructions of one line merged
-    for opnum, arg, caches, ln, _, _ in ops:
-        n = _ext_count(arg)
-        for shift in range(8 * n, 0, -8):
-            code += bytes((EXTENDED_ARG, (arg >> shift) & 0xFF))
-        code += bytes((opnum, arg & 0xFF))
-        code += bytes(2 * caches)
-        size = 1 + n + caches
-        if units and units[-1][1] == ln:
-            units[-1] = (units[-1][0] + size, ln)
+    cache_bytes = _CACHE_BYTES
+    last_line = None
+    run = 0
+    for opnum, arg, ncache, ln, size in zip(opnums, args, caches, lines, sizes):
+        if arg < 0x100:
+            code.append(opnum)
+            code.append(arg)
         else:
-            units.append((size, ln))
+            for shift in range(8 * _ext_count(arg), 0, -8):
+                code.append(EXTENDED_ARG)
+                code.append((arg >> shift) & 0xFF)
+            code.append(opnum)
+            code.append(arg & 0xFF)
+        if ncache:
+            code += cache_bytes[ncache]
+        if ln == last_line:
+            run += size
+        else:
+            if run:
+                units.append((run, last_line))
+            last_line = ln
+            run = size
+    if run:
+        units.append((run, last_line))
     return _TEMPLATE.replace(
         co_argcount=len(argnames), co_posonlyargcount=0, co_kwonlyargcount=0,
         co_nlocals=len(varnames), co_stacksize=stacksize, co_flags=_TEMPLATE.co_flags,

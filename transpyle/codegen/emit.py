@@ -87,7 +87,7 @@ def to_instrs(light: list, first_line: int = 1) -> list:
     return out
 
 
-_FIXED_EFFECT = {
+FIXED_EFFECT = {
     "RESUME": 0, "NOP": 0, "LOAD_CONST": 1, "LOAD_FAST": 1, "STORE_FAST": -1,
     "STORE_GLOBAL": -1, "POP_TOP": -1, "PUSH_NULL": 1, "SWAP": 0, "COPY": 1,
     "BINARY_OP": -1, "COMPARE_OP": -1, "IS_OP": -1, "UNARY_NEGATIVE": 0, "TO_BOOL": 0,
@@ -102,7 +102,7 @@ _FIXED_EFFECT = {
 def stack_effect(name: str, arg) -> int:
     """Stack effect of the instructions the translator emits (the same on both edges of
     a conditional jump for all of them)."""
-    e = _FIXED_EFFECT.get(name)
+    e = FIXED_EFFECT.get(name)
     if e is not None:
         return e
     if name == "LOAD_GLOBAL":

@@ -34,7 +34,7 @@ from ..wasm.module import Code, Module
 from ..wasm.types import F32, F64, I32, I64, V128, FuncType, ValueType
 from . import lowering as L
 from .assemble import assembler
-from .emit import JUMPS, NOARG, UNCONDITIONAL, I, Ops, stack_effect
+from .emit import FIXED_EFFECT, JUMPS, NOARG, UNCONDITIONAL, I, Ops, stack_effect
 
 NORM, WIDE, BOOL = 0, 1, 2
 _HERE = object()  # push()'s default start: where the current instruction's code begins
@@ -494,7 +494,7 @@ class Translator:
         if self.ensure_termination:  # at entry too: recursion without loops stops
             self.offset = self.code.offset
             self.termination_check()
-        self.targets = self.branch_targets(body)
+        self.targets = info.targets
         self.frames.append(Frame("func", Label(), 0, (), ftype.results, -1, len(body) - 1))
         handlers = self.handlers
         i = 0
@@ -533,34 +533,19 @@ class Translator:
             out.append(name)
         return out
 
-    def branch_targets(self, body) -> set:
-        """Instruction indices of the blocks some branch targets."""
-        targets = set()
-        ctl = [-1]
-        for i, (code, imm, _) in enumerate(body):
-            if code in (op.BLOCK, op.LOOP, op.IF):
-                ctl.append(i)
-            elif code == op.END:
-                ctl.pop()
-                if not ctl:
-                    break
-            elif code in (op.BR, op.BR_IF):
-                targets.add(ctl[-1 - imm])
-            elif code == op.BR_TABLE:
-                for d in (*imm[0], imm[1]):
-                    targets.add(ctl[-1 - d])
-        targets.discard(-1)
-        return targets
-
     def finish(self) -> TranslationResult:
-        light = []
-        start_code, end_code = self.start_code, self.end_code
-        for idx, ins in enumerate(self.out):
-            if idx in end_code:
-                light.extend(end_code[idx])
-            if idx in start_code:
-                light.extend(start_code[idx])
-            light.append(ins)
+        start_code, end_code, out = self.start_code, self.end_code, self.out
+        if not start_code and not end_code:
+            light = out
+        else:  # splice the insertions in: end code, then start code, before out[idx]
+            light = []
+            prev = 0
+            for idx in sorted(start_code.keys() | end_code.keys()):
+                light += out[prev:idx]
+                light += end_code.get(idx, ())
+                light += start_code.get(idx, ())
+                prev = idx
+            light += out[prev:]
         nparams = len(self.info.type.params)
         code = self.assembler(light, name=self.name, filename=self.filename,
                               argnames=self.locals[:nparams],
@@ -1361,6 +1346,9 @@ class StackDisciplineError(AssertionError):
     raised at compile time, because CPython itself does not check and would crash."""
 
 
+_FLOW = JUMPS | {"RAISE_VARARGS", "RETURN_VALUE"}  # instructions that end or redirect flow
+
+
 def compute_stacksize(light: list) -> int:
     """Exact maximum stack depth of a structured instruction list, checking on the way
     that every edge into a label agrees on the depth, that the stack never underflows
@@ -1373,6 +1361,8 @@ def compute_stacksize(light: list) -> int:
     best = 0
     at_label: dict = {}
     live = True
+    fixed = FIXED_EFFECT
+    flow = _FLOW
     for ins in light:
         if ins.__class__ is Label:
             known = at_label.get(ins)
@@ -1389,10 +1379,13 @@ def compute_stacksize(light: list) -> int:
         if not live:
             continue
         name, arg, _ = ins
-        depth += stack_effect(name, arg)
+        e = fixed.get(name)
+        depth += stack_effect(name, arg) if e is None else e
         if depth < 0:
             raise StackDisciplineError(f"stack underflow at {name}")
-        if name in JUMPS:
+        if name not in flow:
+            pass
+        elif name in JUMPS:
             known = at_label.setdefault(arg, depth)
             if known != depth:
                 raise StackDisciplineError(f"{name} brings depth {depth} to a label at {known}")

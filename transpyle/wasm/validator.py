@@ -56,6 +56,9 @@ class FuncInfo:
     select_types: dict[int, ValueType | None]
     # operand stack height before each instruction (in unreachable code: as tracked)
     heights: list[int]
+    # instr index of each block/loop/if some br, br_if or br_table names (reachable or
+    # not; the function's own label, -1, is left out)
+    targets: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -452,6 +455,7 @@ def _check_function(ctx: _Context, fidx: int, ftype: FuncType, code) -> FuncInfo
     ends: dict[int, int] = {}
     elses: dict[int, int] = {}
     select_types: dict[int, ValueType | None] = {}
+    targets: set[int] = set()
 
     # frame: [opcode, start types, end types, label types, unreachable, instr index,
     #         index of the frame's first operand in vals, end types list, label types list]
@@ -583,6 +587,7 @@ def _check_function(ctx: _Context, fidx: int, ftype: FuncType, code) -> FuncInfo
                 else:
                     pop(vals, ctrls, i32)
                 fr = ctrls[-1 - imm]
+                targets.add(fr[5])
                 lab = fr[3]
                 if lab:
                     n = len(lab)
@@ -618,6 +623,7 @@ def _check_function(ctx: _Context, fidx: int, ftype: FuncType, code) -> FuncInfo
                 if imm >= len(ctrls):
                     raise _Fail(f"unknown label {imm}")
                 fr = ctrls[-1 - imm]
+                targets.add(fr[5])
                 lab = fr[3]
                 if lab and vals[-len(lab):] != fr[8]:
                     for t in reversed(lab):
@@ -683,10 +689,12 @@ def _check_function(ctx: _Context, fidx: int, ftype: FuncType, code) -> FuncInfo
                 if default >= nctrls:
                     raise _Fail(f"unknown label {default}")
                 dlab = ctrls[-1 - default][3]
+                targets.add(ctrls[-1 - default][5])
                 arity = len(dlab)
                 for l in labels:
                     if l >= nctrls:
                         raise _Fail(f"unknown label {l}")
+                    targets.add(ctrls[-1 - l][5])
                     lab = ctrls[-1 - l][3]
                     if len(lab) != arity:
                         raise _Fail(f"type mismatch: br_table targets have different arities ({len(lab)} and {arity})")
@@ -723,7 +731,7 @@ def _check_function(ctx: _Context, fidx: int, ftype: FuncType, code) -> FuncInfo
         max_height = len(fresults)
     return FuncInfo(index=fidx, type=ftype, local_types=local_types, max_height=max_height,
                     block_types=block_types, ends=ends, elses=elses, select_types=select_types,
-                    heights=heights)
+                    heights=heights, targets=targets - {-1})
 
 
 def _memory(ctx: _Context, idx: int = 0) -> None:
