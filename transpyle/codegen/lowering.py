@@ -31,6 +31,7 @@ WRAP = "wrap"  # x & 0xFFFFFFFF from a possibly-WIDE i64; result NORM
 NOP_CONV = "nop"  # i64.extend_i32_u: the NORM i32 is already the i64
 SEXT = "sext"  # ((x & low) ^ sign) - sign; result WIDE in the target width
 FDIV = "fdiv"  # a / b inline when b is non-zero; the helper for +-0 (Python raises there)
+ROT = "rot"  # rotl/rotr by a constant: a << k | a >> (N-k), a NORM; result WIDE (else the helper)
 
 BITS = {"i32": 32, "i64": 64}
 
@@ -50,6 +51,8 @@ def _ints(prefix: str) -> None:
     INLINE[f"{prefix}.div_u"] = (DIV_U, BinaryOp.FLOOR_DIVIDE)
     INLINE[f"{prefix}.rem_u"] = (DIV_U, BinaryOp.REMAINDER)
     INLINE[f"{prefix}.eqz"] = (EQZ,)
+    INLINE[f"{prefix}.rotl"] = (ROT, n, True)
+    INLINE[f"{prefix}.rotr"] = (ROT, n, False)
     for name, cmp in (("eq", Compare.EQ), ("ne", Compare.NE), ("lt_u", Compare.LT),
                       ("gt_u", Compare.GT), ("le_u", Compare.LE), ("ge_u", Compare.GE)):
         INLINE[f"{prefix}.{name}"] = (CMP, cmp)

@@ -1301,6 +1301,30 @@ class Translator:
             self.emit1("COMPARE_OP", spec[1])
             self.push(I32, f"{a.text(CMP + 1)} {CMP_TEXT[spec[1]]} {b.text(CMP + 1)}", CMP, [a, b],
                       BOOL, a.start)
+        elif kind == L.ROT:
+            width, left = spec[1], spec[2]
+            b = stack[-1]
+            if b.k is None:  # a rotation by a variable amount: the helper
+                self.special(info, None)
+                return
+            k = b.k[1] & (width - 1)
+            if not left:
+                k = (width - k) & (width - 1)
+            self.prepare(2, (), self.norm_fixups(2))
+            a, b = self.pop(2)
+            if k == 0:
+                self.emit1("POP_TOP")
+                self.push(rtype, a.expr, a.prec, [a, b], a.state, a.start, a.deps, a.impure)
+                return
+            t0 = self.temp(0)
+            name = _NAME.match(a.expr) is not None
+            x = a.expr if name else f"({t0} := {a.text(CMP + 1)})"
+            x2 = a.expr if name else t0
+            self.emit([I("POP_TOP"), I("STORE_FAST", t0),
+                       I("LOAD_FAST", t0), I("LOAD_CONST", k), I("BINARY_OP", BinaryOp.LSHIFT),
+                       I("LOAD_FAST", t0), I("LOAD_CONST", width - k),
+                       I("BINARY_OP", BinaryOp.RSHIFT), I("BINARY_OP", BinaryOp.OR)])
+            self.push(rtype, f"{x} << {k} | {x2} >> {width - k}", OR, [a, b], WIDE, a.start)
         elif kind == L.EQZ:
             a, = self.pop(1)
             self.emit(mask_code(a) + [I("LOAD_CONST", 0), I("COMPARE_OP", Compare.EQ)])
