@@ -103,3 +103,14 @@ def test_specialised_comparisons_stay_correct():
         for k in range(300):
             a, b = float(k % 5), float((k * 3) % 5)
             assert f(a, b) == int(py[o](a, b)), (o, a, b)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_loops_jump_back_unconditionally(path):
+    """Every back edge is a JUMP_BACKWARD: CPython 3.11 quickens (specialises) a code
+    object only after 8 RESUMEs or JUMP_BACKWARDs, so a function called once whose loops
+    end in 3.11's conditional backward jumps would never be specialised (RATIONALE.md)."""
+    for light, kw in light_programs(path):
+        code = asm.assemble(light, **kw)
+        names = {ins.opname for ins in dis.get_instructions(code)}
+        assert not {n for n in names if n.startswith("POP_JUMP_BACKWARD")}, kw["name"]
