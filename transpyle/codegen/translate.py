@@ -105,7 +105,7 @@ def float_text(v: float, helper: str, bits: int) -> tuple[str, int]:
 
 class Slot:
     __slots__ = ("type", "state", "start", "expr", "prec", "parts", "deps", "impure", "offset",
-                 "k")
+                 "k", "wrap")
 
     def __init__(self, type, state, start, expr, prec=ATOM, parts=None, deps=0, impure=False,
                  offset=0):
@@ -119,6 +119,9 @@ class Slot:
         self.impure = impure  # reads memory, globals or tables, or calls
         self.offset = offset
         self.k = None  # for an integer constant: its LOAD_CONST instruction (for folding)
+        # for a WIDE sum or difference of two NORM ints: ADD (in [0, 2**(N+1))) or
+        # SUBTRACT (in (-2**N, 2**N)), which wrap with one comparison (wrap_instrs)
+        self.wrap = None
 
     def fold(self, value: int) -> bool:
         """Replace a constant's value at compile time (instead of emitting a fixup)."""
@@ -183,12 +186,37 @@ def merge_state(a: int, b: int) -> int:
     return WIDE if WIDE in (a, b) else NORM
 
 
+class Contained(list):
+    """Instructions whose jumps and labels only lead inside the list: code may still be
+    inserted before them (`Translator.emit` keeps its barrier where it was)."""
+
+    __slots__ = ()
+
+
+def wrap_instrs(slot: Slot) -> list:
+    """Instructions that bring a WIDE value into range. A sum or difference of two NORM
+    ints is off by at most 2**N, in a known direction: one comparison with a jump
+    over the correction, which measured 10-30 ns cheaper than `& 0xFFFFFFFF` (whose
+    operand leaves CPython's fast small-int paths; RATIONALE.md). Listings show the
+    mask, which means the same."""
+    m = MASK[slot.type]
+    if slot.wrap is None:
+        return [I("LOAD_CONST", m), I("BINARY_OP", BinaryOp.AND)]
+    skip = Label()
+    if slot.wrap == BinaryOp.ADD:  # r > M: r - 2**N
+        test, fix = [I("LOAD_CONST", m), I("COMPARE_OP", Compare.GT)], BinaryOp.SUBTRACT
+    else:  # r < 0: r + 2**N
+        test, fix = [I("LOAD_CONST", 0), I("COMPARE_OP", Compare.LT)], BinaryOp.ADD
+    return Contained([I("COPY", 1)] + test + Ops.jump_if(False, skip, False, True)
+                     + [I("LOAD_CONST", m + 1), I("BINARY_OP", fix), skip])
+
+
 def mask_instrs(slot: Slot) -> list:
     """Instructions that normalise a WIDE slot, without changing the slot: for code on
     one path only (a taken branch), where the other path keeps the value as it is."""
     if slot.state != WIDE:
         return []
-    return [I("LOAD_CONST", MASK[slot.type]), I("BINARY_OP", BinaryOp.AND)]
+    return wrap_instrs(slot)
 
 
 def masked_text(slot: Slot) -> str:
@@ -203,10 +231,12 @@ def mask_code(slot: Slot) -> list:
     if slot.state != WIDE:
         return []
     m = MASK[slot.type]
+    code = wrap_instrs(slot)
     slot.state = NORM
+    slot.wrap = None
     slot.expr = f"{slot.text(ATOM)} & 0x{m:X}"
     slot.prec = AND
-    return [I("LOAD_CONST", m), I("BINARY_OP", BinaryOp.AND)]
+    return code
 
 
 class TranslationResult:
@@ -259,6 +289,10 @@ class Translator:
 
     def emit(self, instrs) -> None:
         out, cur = self.out, self.cur
+        if instrs.__class__ is Contained:  # labels and jumps that stay inside
+            out.extend(instrs)
+            cur.extend(ins for ins in instrs if ins.__class__ is not Label)
+            return
         for ins in instrs:
             if ins.__class__ is Label:
                 out.append(ins)
@@ -1243,8 +1277,16 @@ class Translator:
         stack = self.stack
         rtype = info.results[0]
         if kind in (L.ARITH, L.AND, L.ORX, L.FARITH):
-            a, b = self.pop(2)
             binop = spec[1]
+            if binop == BinaryOp.MULTIPLY and kind == L.ARITH:
+                # a product's bits are the sum of its operands': a WIDE operand that is
+                # not a plain sum or difference (one bit over) is wrapped first, or
+                # chains like FNV's ((h ^ b) * P ^ b2) * P grow to hundreds of bits
+                fx = {i: mask_code(stack[i - 2]) for i in (0, 1)
+                      if stack[i - 2].state == WIDE and stack[i - 2].wrap is None}
+                if fx:
+                    self.prepare(2, (), fx)
+            a, b = self.pop(2)
             if kind == L.ARITH and b.k is not None and b.k[1] > MASK[rtype] >> 1 and binop in (
                     BinaryOp.ADD, BinaryOp.SUBTRACT):
                 # x + 0xFFFFFFFF is x - 1 modulo 2**32: smaller numbers, clearer text
@@ -1260,7 +1302,11 @@ class Translator:
             else:
                 state = NORM
             sym, prec = BINOP_TEXT[binop]
-            self.push(rtype, f"{a.text(prec)} {sym} {b.text(prec + 1)}", prec, [a, b], state, a.start)
+            s = self.push(rtype, f"{a.text(prec)} {sym} {b.text(prec + 1)}", prec, [a, b], state,
+                          a.start)
+            if kind == L.ARITH and binop != BinaryOp.MULTIPLY and a.state != WIDE \
+                    and b.state != WIDE:
+                s.wrap = binop
         elif kind in (L.SHL, L.SHR_U, L.SHR_S):
             width = spec[1]
             b = stack[-1]
