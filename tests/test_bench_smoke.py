@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,40 @@ def test_scale_args_respects_caps():
     assert run.scale_args([65536, 2], scaling["fnv1a"], 10) == [65536, 20]
     n, reps = run.scale_args([40, 1], scaling["matmul"], 100)
     assert n == 96 and reps >= 7
+
+
+def _argument_sets(quick: list) -> list[list]:
+    """The kernel's quick arguments and variations around them: edge sizes (0, 1, 2,
+    3, 7, negative: the kernels take i32 sizes and must treat them as C does) and
+    half the quick size, for each argument in turn."""
+    sets = [list(quick)]
+    for i, q in enumerate(quick):
+        for v in (0, 1, 2, 3, 7, -1, -(2 ** 31), q // 2):
+            args = list(quick)
+            args[i] = v
+            if args not in sets:
+                sets.append(args)
+    return sets
+
+
+@pytest.mark.parametrize("name", sorted(json.loads((BENCH_DIR / "kernels.json").read_text()))
+                         if (BENCH_DIR / "kernels.json").is_file() else ["(none)"])
+def test_kernel_agrees_with_wasmtime(name, kernels):
+    """Every kernel at several arguments gives wasmtime's result bit for bit (the
+    optimisations of issue 6 must not change a result), in a fresh instance each."""
+    wasmtime = pytest.importorskip("wasmtime")
+    kernel = kernels[name]
+    data = (BENCH_DIR / kernel["wasm"]).read_bytes()
+    rt = transpyle.Runtime()
+    module = rt.compile(data)
+    engine = wasmtime.Engine()
+    wmodule = wasmtime.Module(engine, data)
+    for args in _argument_sets(kernel["quick_args"]):
+        got = rt.instantiate(module).exports[kernel["export"]](*args)
+        store = wasmtime.Store(engine)
+        want = wasmtime.Instance(store, wmodule, []).exports(store)[kernel["export"]](store, *args)
+        if kernel["result"] in ("f32", "f64"):
+            same = struct.pack("<d", got) == struct.pack("<d", want)
+        else:
+            same = got == want
+        assert same, f"{name}{tuple(args)}: transpyle {got!r}, wasmtime {want!r}"
