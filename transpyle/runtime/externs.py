@@ -8,6 +8,7 @@ made through one is seen by every instance that shares it.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 from transpyle.runtime import boundary
@@ -46,16 +47,47 @@ def _check_count(x, what: str) -> int:
 # -- Memory ---------------------------------------------------------------------------
 
 
+VIEW_FORMATS = {"u16": "H", "s16": "h", "u32": "I", "s32": "i", "u64": "Q", "f64": "d"}
+"""The typed views of a non-shared memory, by name suffix: generated code reads view
+`x` of memory m as the namespace global `mem{m}_x` (aligned loads and stores, indexed
+by address // itemsize; native byte order, which the code generator only relies on
+where it is little-endian). No 'f' view: converting a C float to a double would quiet
+a signalling NaN."""
+
+
+class _ViewBinding:
+    """Where a memory publishes its views: a namespace and its global names for them.
+    The namespace holds the binding (so the binding lives exactly as long as the
+    namespace does) and the memory only a weak reference to it."""
+
+    __slots__ = ("namespace", "names", "__weakref__")
+
+    def __init__(self, namespace: dict, prefix: str):
+        self.namespace = namespace
+        self.names = [(key, prefix + key) for key in VIEW_FORMATS]
+
+    def publish(self, views: dict) -> None:
+        ns = self.namespace
+        for key, name in self.names:
+            ns[name] = views[key]
+
+
 class Memory:
     """A linear memory: `data` is its `bytearray`, `len(data)` a multiple of 64 KiB.
 
     `grow` extends `data` in place, so every holder of the bytearray (the generated
-    code's `mem0`) keeps seeing the whole memory. Keep no `memoryview` of `data`
-    alive across a call into wasm: an exported buffer cannot be resized, and
-    `memory.grow` then fails (returns -1).
+    code's `mem0`) keeps seeing the whole memory. A non-shared memory also owns typed
+    `memoryview`s of `data` (`VIEW_FORMATS`), published in the namespace of every
+    instance that uses it (`_bind`); `grow` releases them, extends `data` and publishes
+    new ones. Keep no `memoryview` of `data` of your own alive across a call into wasm:
+    an exported buffer cannot be resized, and `memory.grow` then fails (returns -1).
+    For the same reason a non-shared memory must not grow while another thread runs
+    wasm code on it (the views that code is reading would be released under it);
+    shared memories have no views.
     """
 
-    __slots__ = ("data", "max_pages", "limit_pages", "shared", "waiters", "__weakref__")
+    __slots__ = ("data", "max_pages", "limit_pages", "shared", "waiters", "_views",
+                 "_bindings", "__weakref__")
 
     def __init__(self, min_pages: int, max_pages: int | None = None, *, shared: bool = False):
         _check_count(min_pages, "min_pages")
@@ -77,6 +109,45 @@ class Memory:
         # the most pages `grow` may reach: the declared max, lowered by the runtime's
         # memory_limit_pages for memories a runtime creates
         self.limit_pages = MAX_PAGES if max_pages is None else max_pages
+        # shared memories have no views: another thread may be between loading a view
+        # and indexing it when this one grows the memory
+        self._views = None if shared else self._make_views()
+        self._bindings = None if shared else weakref.WeakSet()
+
+    def _make_views(self) -> dict:
+        with memoryview(self.data) as whole:  # the casts keep the buffer exported
+            return {key: whole.cast(fmt) for key, fmt in VIEW_FORMATS.items()}
+
+    def _bind(self, namespace: dict, index: int) -> None:
+        """Make `namespace` (an instance's) see this memory as memory `index`: `mem{index}`
+        is `data`, `M{index}` the Memory, and `mem{index}_<view>` the current typed views
+        of a non-shared memory, kept current by `grow` for as long as the namespace
+        lives."""
+        namespace[f"mem{index}"] = self.data
+        namespace[f"M{index}"] = self
+        if self._views is None:
+            return
+        binding = _ViewBinding(namespace, f"mem{index}_")
+        namespace[f"_mem{index}_views"] = binding
+        self._bindings.add(binding)
+        binding.publish(self._views)
+
+    def _extend(self, delta: int) -> None:
+        """Append `delta` zeroed pages to `data`, releasing the views first and
+        publishing new ones after, also when the extension fails (MemoryError;
+        BufferError while someone else holds a view of `data`)."""
+        views = self._views
+        if views is None:
+            self.data.extend(bytes(delta * PAGE_SIZE))
+            return
+        try:
+            for v in views.values():
+                v.release()
+            self.data.extend(bytes(delta * PAGE_SIZE))
+        finally:
+            self._views = views = self._make_views()
+            for binding in list(self._bindings):
+                binding.publish(views)
 
     @property
     def size(self) -> int:
@@ -98,7 +169,7 @@ class Memory:
             return -1
         if delta:
             try:
-                self.data.extend(bytes(delta * PAGE_SIZE))
+                self._extend(delta)
             except MemoryError:
                 return -1
         return old

@@ -17,6 +17,9 @@ The namespace (the generated functions' `__globals__`), the contract with codege
     check_termination, _interrupt   (code compiled with ensure_termination only)
     F{i}      the `Function` object of function i, for `ref.func` (declared refs only)
     mem{m}    memory m's bytearray (grows in place)     M{m}   the `Memory` object
+    mem{m}_u32, mem{m}_u64, mem{m}_f64, ...   its typed memoryviews (non-shared only;
+              replaced on every grow, `externs.VIEW_FORMATS`); `_mem{m}_views` keeps
+              the registration that replaces them alive with the namespace
     T{t}      table t's element list (grows in place)   TT{t}  the `Table` object
     g{i}      global i: its raw value, or for a mutable global that is imported or
               exported, the shared one-element cell list (`codegen.cell_globals`)
@@ -298,8 +301,7 @@ def instantiate(runtime: "Runtime", compiled: "CompiledModule", *, name: str | N
     for tt in module.tables:
         inst.tables.append(Table(tt.elem, tt.limits.min, tt.limits.max))
     for i, mem in enumerate(inst.memories):
-        ns[f"mem{i}"] = mem.data
-        ns[f"M{i}"] = mem
+        mem._bind(ns, i)  # mem{i}, M{i} and the typed views mem{i}_u32 ...
     for i, table in enumerate(inst.tables):
         ns[f"T{i}"] = table.elements
         ns[f"TT{i}"] = table

@@ -28,8 +28,10 @@ _OOB_TABLE = "out of bounds table access"
 _U32 = 0xFFFFFFFF
 
 # -- loads and stores -----------------------------------------------------------------
-# Integer and f64 accesses are emitted inline with these bound methods; an access past
-# the end raises struct.error, which the boundary turns into the trap.
+# Integer and f64 accesses at addresses not known to be aligned are emitted inline with
+# these bound methods; an access past the end raises struct.error, which the boundary
+# turns into the trap. Aligned ones index the memory's typed views (`mem0_u32[a // 4]`,
+# externs.VIEW_FORMATS), where an index past the end raises IndexError.
 
 unpack_i32 = struct.Struct("<I").unpack_from
 unpack_i64 = struct.Struct("<Q").unpack_from
@@ -71,13 +73,12 @@ def store_f32(mem, addr, value):
 def memory_grow(M, delta):
     """`memory.grow`: the old size in pages, or 0xFFFFFFFF (-1) past the memory's
     maximum, the runtime's limit, or when the allocation fails."""
-    data = M.data
-    old = len(data) // PAGE_SIZE
+    old = len(M.data) // PAGE_SIZE
     if old + delta > M.limit_pages:
         return _U32
     if delta:
         try:
-            data.extend(bytes(delta * PAGE_SIZE))
+            M._extend(delta)  # releases the memory's views and publishes new ones
         except (MemoryError, BufferError):
             # BufferError: a memoryview of the memory is alive, so it cannot resize
             return _U32
