@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 
 from bytecode import BinaryOp, Compare, Label
@@ -83,6 +84,24 @@ LOADS = {
 # Byte accesses index the bytearray directly: op name -> sign-extending?
 BYTE_LOADS = {"i32.load8_u": False, "i64.load8_u": False, "i32.load8_s": True, "i64.load8_s": True}
 BYTE_STORES = frozenset({"i32.store8", "i64.store8"})
+# Aligned accesses through the memory's typed views (runtime/externs.py VIEW_FORMATS):
+# op name -> (view, item size). A load at an address not known at compile time tests
+# the alignment: `mem0_u32[a // 4] if not a & 3 else unpack_i32(mem0, a)[0]`; a load or
+# store at an aligned constant address indexes the view directly. A store at a variable
+# address stays a `pack_*` call: the test costs what the view saves (RATIONALE.md).
+# An address is a NORM int plus an offset, never negative (a memoryview would accept a
+# negative index); with len(mem0) a multiple of 64 KiB, `a // size < len // size` is
+# exactly `a + size <= len` for an aligned a, so the view's IndexError is the trap.
+VIEW_ACCESS = {
+    "i32.load": ("u32", 4), "i64.load": ("u64", 8), "f64.load": ("f64", 8),
+    "i64.load32_u": ("u32", 4), "i64.load32_s": ("s32", 4),
+    "i32.load16_u": ("u16", 2), "i32.load16_s": ("s16", 2),
+    "i64.load16_u": ("u16", 2), "i64.load16_s": ("s16", 2),
+    "i32.store": ("u32", 4), "i64.store": ("u64", 8), "f64.store": ("f64", 8),
+    "i64.store32": ("u32", 4), "i32.store16": ("u16", 2), "i64.store16": ("u16", 2),
+}
+# the views index in native byte order; wasm memory is little-endian
+_VIEWS_NATIVE = sys.byteorder == "little"
 # Stores: op name -> (namespace packer, mask applied to the value, or None: normalise)
 STORES = {
     "i32.store": ("pack_i32", None), "i64.store": ("pack_i64", None),
@@ -95,6 +114,15 @@ STORES = {
 
 def int_text(v: int) -> str:
     return str(v) if v < 0x10000 else hex(v)
+
+
+def const_address(slot: "Slot") -> int | None:
+    """The value of an address known at compile time (a constant, its offset folded in,
+    still shown as a literal), else None."""
+    k = slot.k
+    if k is None or slot.state != NORM or slot.expr != int_text(k[1]):
+        return None
+    return k[1]
 
 
 def float_text(v: float, helper: str, bits: int) -> tuple[str, int]:
@@ -268,6 +296,10 @@ class Translator:
         self.debug = debug
         self.assembler = assembler()
         self.global_types = module.all_global_types()
+        # memory 0's typed views (mem0_u32, ...): a non-shared memory on a little-endian
+        # host (a shared memory has none: runtime/externs.py)
+        memories = module.all_memories()
+        self.views = _VIEWS_NATIVE and bool(memories) and not memories[0].limits.shared
 
         self.out: list = []
         self.start_code: dict[int, list] = {}
@@ -1119,11 +1151,47 @@ class Translator:
                              lead_text=("mem0",))
             return
         fn, state = LOADS[name]
+        if self.views and name in VIEW_ACCESS and (
+                const_address(addr) is None or addr.k[1] % VIEW_ACCESS[name][1] == 0):
+            self.view_load(info.results[0], fn, state, *VIEW_ACCESS[name], fx)
+            return
         start = self.prepare(1, Ops.load_global_callable(fn) + [I("LOAD_GLOBAL", (False, "mem0"))], fx)
         a, = self.pop(1)
         self.emit(Ops.call(2) + Ops.unpack_one())
         self.push(info.results[0], f"{fn}(mem0, {a.text(TERN + 1)})[0]", ATOM, [a], state, start,
                   impure=True)
+
+    def view_load(self, type, fn: str, state: int, view: str, size: int, fx: dict) -> None:
+        """A load through view `mem0_<view>`, falling back to the `fn` call (unaligned).
+        The view is read after the address is computed, never before a call that could
+        grow the memory (which replaces the views)."""
+        self.prepare(1, (), fx)
+        a, = self.pop(1)
+        vname = f"mem0_{view}"
+        c = const_address(a)
+        if c is not None:  # an aligned constant address (an unaligned one is a call)
+            a.fold(c // size)
+            self.emit([I("LOAD_GLOBAL", (False, vname)), I("SWAP", 2)] + Ops.subscr())
+            self.push(type, f"{vname}[{int_text(c)} // {size}]", ATOM, [a], state, a.start,
+                      impure=True)
+            return
+        t = self.temp(0)
+        slow, end = Label(), Label()
+        self.emit(Contained(
+            [I("COPY", 1), I("LOAD_CONST", size - 1), I("BINARY_OP", BinaryOp.AND)]
+            + Ops.jump_if(True, slow, False, False)
+            + [I("LOAD_CONST", size), I("BINARY_OP", BinaryOp.FLOOR_DIVIDE),
+               I("LOAD_GLOBAL", (False, vname)), I("SWAP", 2)] + Ops.subscr()
+            + [I("JUMP_FORWARD", end), slow, I("STORE_FAST", t)]
+            + Ops.load_global_callable(fn)
+            + [I("LOAD_GLOBAL", (False, "mem0")), I("LOAD_FAST", t)]
+            + Ops.call(2) + Ops.unpack_one() + [end]))
+        if _NAME.match(a.expr):
+            x = test = a.expr
+        else:
+            x, test = t, f"({t} := {a.text(TERN + 1)})"
+        self.push(type, f"{vname}[{x} // {size}] if not {test} & {size - 1} "
+                        f"else {fn}(mem0, {x})[0]", TERN, [a], state, a.start, impure=True)
 
     def store(self, name: str, imm) -> None:
         addr, value = self.stack[-2], self.stack[-1]
@@ -1151,6 +1219,17 @@ class Translator:
                 value.expr = f"{value.text(ATOM)} & {mask:#x}"
                 value.prec = AND
         self.flush_for_effect(2)
+        c = const_address(addr)
+        if self.views and name in VIEW_ACCESS and c is not None and c % VIEW_ACCESS[name][1] == 0:
+            view, size = VIEW_ACCESS[name]  # an aligned constant address
+            self.prepare(2, (), fx)
+            a, v = self.pop(2)
+            a.fold(c // size)
+            vname = f"mem0_{view}"
+            self.emit([I("SWAP", 2), I("LOAD_GLOBAL", (False, vname)), I("SWAP", 2),
+                       I("STORE_SUBSCR")])
+            self.stmt(f"{vname}[{int_text(c)} // {size}] = {v.expr}", [a, v])
+            return
         self.call_global(fn, 2, leading=[I("LOAD_GLOBAL", (False, "mem0"))], nleading=1,
                          fixups=fx, normalize=False, lead_text=("mem0",))
 
