@@ -141,6 +141,7 @@ class ModuleCodegen:
             code.filenames[index] = listing.filename(label, idents[index])
             code.frame_labels[index] = f"{mod_label}.{listing.signature_text(shown, finfo.type)}"
         self._made: dict[int, tuple] = {}
+        self._factories: dict[int, types.CodeType] = {}
         self._lock = threading.Lock()
 
     def function(self, index: int) -> tuple[types.CodeType, types.CodeType | None]:
@@ -177,8 +178,12 @@ class ModuleCodegen:
     def factory(self, index: int) -> types.CodeType:
         """A factory of function `index` alone: evaluated in an instance's namespace it
         returns `[f]`, or `[driver, body]` for a function with tail calls."""
-        fcode, bcode = self.function(index)
-        return _factory([fcode] if bcode is None else [fcode, bcode], self.mod_label)
+        factory = self._factories.get(index)
+        if factory is None:  # one per function, whichever instance calls it first
+            fcode, bcode = self.function(index)
+            factory = self._factories[index] = _factory(
+                [fcode] if bcode is None else [fcode, bcode], self.mod_label)
+        return factory
 
     def compile_all(self, progress=None) -> CompiledCode:
         """Translate every function; the `CompiledCode` with the module's factory."""

@@ -70,6 +70,15 @@ _SIGNED_CONST = {
 }
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")  # a local or a stack slot name
 
+
+def reused_text(slot: "Slot", temp: str) -> tuple[str, str]:
+    """How a listing shows a value the code reads twice (kept in `temp`): (its first
+    use, its later uses). A plain name stays itself; an expression is named at its
+    first use, `(_t0 := expr)`, and read back as `_t0`."""
+    if _NAME.match(slot.expr):
+        return slot.expr, slot.expr
+    return f"({temp} := {slot.text(TERN + 1)})", temp
+
 # Loads: op name -> (namespace unpacker, result state). f32 goes through a helper that
 # keeps signalling-NaN bits (a C float->double conversion would quiet them).
 LOADS = {
@@ -1186,10 +1195,7 @@ class Translator:
             + Ops.load_global_callable(fn)
             + [I("LOAD_GLOBAL", (False, "mem0")), I("LOAD_FAST", t)]
             + Ops.call(2) + Ops.unpack_one() + [end]))
-        if _NAME.match(a.expr):
-            x = test = a.expr
-        else:
-            x, test = t, f"({t} := {a.text(TERN + 1)})"
+        test, x = reused_text(a, t)
         self.push(type, f"{vname}[{x} // {size}] if not {test} & {size - 1} "
                         f"else {fn}(mem0, {x})[0]", TERN, [a], state, a.start, impure=True)
 
@@ -1277,8 +1283,7 @@ class Translator:
             a, b, cmp = b, a, _FLIPPED[cmp]
             self.emit1("SWAP", 2)
         t0 = self.temp(0)
-        x = a.expr if _NAME.match(a.expr) else f"({t0} := {a.text(CMP + 1)})"
-        x2 = a.expr if _NAME.match(a.expr) else t0
+        x, x2 = reused_text(a, t0)
         if b.k is not None and b.k[1] == 0 and cmp in (Compare.LT, Compare.GE):
             # a < 0 is a >= S; a >= 0 is a < S
             self.emit([I("POP_TOP"), I("LOAD_CONST", sign),
@@ -1304,8 +1309,7 @@ class Translator:
             self.push(I32, text, LOGIC, [a, b], BOOL, a.start)
             return
         t1 = self.temp(1)
-        y = b.expr if _NAME.match(b.expr) else f"({t1} := {b.text(CMP + 1)})"
-        y2 = b.expr if _NAME.match(b.expr) else t1
+        y, y2 = reused_text(b, t1)
         diff, end = Label(), Label()
         opposite = Compare.GT if cmp in (Compare.LT, Compare.LE) else Compare.LT
         self.emit([I("STORE_FAST", t1), I("STORE_FAST", t0),
@@ -1442,9 +1446,7 @@ class Translator:
                 self.push(rtype, a.expr, a.prec, [a, b], a.state, a.start, a.deps, a.impure)
                 return
             t0 = self.temp(0)
-            name = _NAME.match(a.expr) is not None
-            x = a.expr if name else f"({t0} := {a.text(CMP + 1)})"
-            x2 = a.expr if name else t0
+            x, x2 = reused_text(a, t0)
             self.emit([I("POP_TOP"), I("STORE_FAST", t0),
                        I("LOAD_FAST", t0), I("LOAD_CONST", k), I("BINARY_OP", BinaryOp.LSHIFT),
                        I("LOAD_FAST", t0), I("LOAD_CONST", width - k),
