@@ -337,12 +337,12 @@ class Translator:
         for ins in instrs:
             if ins.__class__ is Label:
                 out.append(ins)
-                self.barrier = len(out)
+                self.seal()
             else:
                 out.append(ins)
                 cur.append(ins)
                 if ins[0] in JUMPS:
-                    self.barrier = len(out)
+                    self.seal()
 
     def emit1(self, name, arg=NOARG) -> None:
         ins = [name, arg, None]
@@ -351,7 +351,19 @@ class Translator:
 
     def place(self, label: Label) -> None:
         self.out.append(label)
+        self.seal()
+
+    def seal(self) -> None:
+        """Control flow was just emitted (a jump or a label): code before it can no
+        longer have code inserted before it, and the constants on the stack stop being
+        rewritable. A constant folds by rewriting its LOAD_CONST in place (`Slot.fold`),
+        which is right only while its consumer is the one reader of that instruction's
+        value; once a branch may carry the value elsewhere, or a label lets other edges
+        bring another value to the same stack slot (a loop parameter), the instruction
+        is shared and its value no longer known: the slot becomes an ordinary value."""
         self.barrier = len(self.out)
+        for s in self.stack:
+            s.k = None
 
     def temp(self, i: int) -> str:
         if i >= self.ntemps:
@@ -389,6 +401,7 @@ class Translator:
         s.expr, s.prec, s.deps, s.impure = name, ATOM, 0, False
 
     def debug_store(self, k: int, line: int) -> None:
+        self.stack[k].k = None  # the local s<k> reads the value too: not to be rewritten
         depth = len(self.stack) - k
         ins = [I("COPY", depth), I("STORE_FAST", f"s{k}")]
         for x in ins:
@@ -759,7 +772,7 @@ class Translator:
             reachable = frame.merged is not None
             states = frame.merged or []
             self.place(frame.label)
-        self.barrier = len(self.out)
+        self.seal()
         if frame.kind == "if":
             self.indent -= 1
         if frame.targeted or frame.kind == "loop":
