@@ -1292,6 +1292,7 @@ class Translator:
         Against a constant c: `a < c or a >= S` and the like (_SIGNED_CONST). Otherwise
         the unsigned comparison when the signs agree, else the negative one is the
         smaller: `a < b if (a < S) is (b < S) else a > b`."""
+        start = a.start  # where the comparison's code begins, whichever operand is first
         if a.k is not None and b.k is None:  # c < b is b > c
             a, b, cmp = b, a, _FLIPPED[cmp]
             self.emit1("SWAP", 2)
@@ -1302,7 +1303,7 @@ class Translator:
             self.emit([I("POP_TOP"), I("LOAD_CONST", sign),
                        I("COMPARE_OP", Compare.GE if cmp == Compare.LT else Compare.LT)])
             sym = ">=" if cmp == Compare.LT else "<"
-            self.push(I32, f"{a.text(CMP + 1)} {sym} {sign:#x}", CMP, [a, b], BOOL, a.start)
+            self.push(I32, f"{a.text(CMP + 1)} {sym} {sign:#x}", CMP, [a, b], BOOL, start)
             return
         if b.k is not None:
             c = b.k[1]
@@ -1319,7 +1320,7 @@ class Translator:
             self.place(end)
             text = (f"{x} {CMP_TEXT[first]} {int_text(c)} {comb} "
                     f"{x2} {CMP_TEXT[second]} {sign:#x}")
-            self.push(I32, text, LOGIC, [a, b], BOOL, a.start)
+            self.push(I32, text, LOGIC, [a, b], BOOL, start)
             return
         t1 = self.temp(1)
         y, y2 = reused_text(b, t1)
@@ -1337,7 +1338,7 @@ class Translator:
         self.place(end)
         text = (f"{x2} {CMP_TEXT[cmp]} {y2} if ({x} < {sign:#x}) is ({y} < {sign:#x}) "
                 f"else {x2} {CMP_TEXT[opposite]} {y2}")
-        self.push(I32, text, TERN, [a, b], BOOL, a.start)
+        self.push(I32, text, TERN, [a, b], BOOL, start)
 
     def special(self, info, imm) -> None:
         name = info.name
