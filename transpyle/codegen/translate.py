@@ -35,7 +35,8 @@ from ..wasm.module import Code, Module
 from ..wasm.types import F32, F64, I32, I64, V128, FuncType, ValueType
 from . import lowering as L
 from .assemble import assembler
-from .emit import FIXED_EFFECT, JUMPS, NOARG, UNCONDITIONAL, I, Ops, stack_effect
+from .emit import JUMPS, NOARG, I, Ops
+from .verify import StackDisciplineError, compute_stacksize  # noqa: F401 - re-exported
 
 NORM, WIDE, BOOL = 0, 1, 2
 _HERE = object()  # push()'s default start: where the current instruction's code begins
@@ -1573,64 +1574,3 @@ Translator.handlers = {
     op.REF_FUNC: Translator.op_ref_func, op.MEMORY_SIZE: Translator.op_memory_size,
     op.MEMORY_GROW: Translator.op_memory_grow,
 }
-
-
-class StackDisciplineError(AssertionError):
-    """Generated code would corrupt CPython's value stack (a code generator bug):
-    raised at compile time, because CPython itself does not check and would crash."""
-
-
-_FLOW = JUMPS | {"RAISE_VARARGS", "RETURN_VALUE"}  # instructions that end or redirect flow
-
-
-def compute_stacksize(light: list) -> int:
-    """Exact maximum stack depth of a structured instruction list, checking on the way
-    that every edge into a label agrees on the depth, that the stack never underflows
-    and that RETURN_VALUE leaves nothing behind. One forward pass: every label is
-    reached by fall-through or by a jump seen before it, except loop headers, which
-    are reached by fall-through first (their back-edges are checked when seen). A label
-    that is neither reached by a jump seen before it nor by fall-through starts dead code
-    (a block after `unreachable` nobody branches out of)."""
-    depth = 0
-    best = 0
-    at_label: dict = {}
-    live = True
-    fixed = FIXED_EFFECT
-    flow = _FLOW
-    for ins in light:
-        if ins.__class__ is Label:
-            known = at_label.get(ins)
-            if known is not None:
-                if live and known != depth:
-                    raise StackDisciplineError(f"stack depth {depth} meets {known} at a label")
-                depth = known
-            elif live:
-                at_label[ins] = depth
-            else:
-                continue  # nothing reaches it: the code up to the next known label is dead
-            live = True
-            continue
-        if not live:
-            continue
-        name, arg, _ = ins
-        e = fixed.get(name)
-        depth += stack_effect(name, arg) if e is None else e
-        if depth < 0:
-            raise StackDisciplineError(f"stack underflow at {name}")
-        if name not in flow:
-            pass
-        elif name in JUMPS:
-            known = at_label.setdefault(arg, depth)
-            if known != depth:
-                raise StackDisciplineError(f"{name} brings depth {depth} to a label at {known}")
-            if name in UNCONDITIONAL:
-                live = False
-        elif name == "RAISE_VARARGS":
-            live = False
-        elif name == "RETURN_VALUE":
-            if depth != 0:
-                raise StackDisciplineError(f"RETURN_VALUE leaves {depth} values on the stack")
-            live = False
-        if depth > best:
-            best = depth
-    return best + 1
