@@ -36,6 +36,7 @@ from ..wasm.types import F32, F64, I32, I64, V128, FuncType, ValueType
 from . import lowering as L
 from .assemble import assembler
 from .emit import JUMPS, NOARG, I, Ops
+from .facts import address_alignment
 from .verify import StackDisciplineError, compute_stacksize  # noqa: F401 - re-exported
 
 NORM, WIDE, BOOL = 0, 1, 2
@@ -325,6 +326,8 @@ class Translator:
         self.offset = 0
         self.nlabels = 0
         self.op_start = 0  # emission index where the current wasm instruction's code starts
+        self.i = 0  # index of the wasm instruction being translated
+        self.aligned: dict[int, int] = {}
         self.debug_slots: set[int] = set()
 
     # -- emission -------------------------------------------------------------------
@@ -600,6 +603,9 @@ class Translator:
             self.offset = self.code.offset
             self.termination_check()
         self.targets = info.targets
+        # memory instruction index -> low zero bits proven of its address (facts.py)
+        self.aligned = (address_alignment(info, body, self.func_types, self.module.types)
+                        if self.views else {})
         self.frames.append(Frame("func", Label(), 0, (), ftype.results, -1, len(body) - 1))
         handlers = self.handlers
         i = 0
@@ -613,6 +619,7 @@ class Translator:
                     i = frame.end_i
             code, imm, offset = body[i]
             self.offset = offset
+            self.i = i
             self.op_start = len(self.out)
             h = handlers.get(code)
             if h is not None:
@@ -1198,6 +1205,12 @@ class Translator:
             self.push(type, f"{vname}[{int_text(c)} // {size}]", ATOM, [a], state, a.start,
                       impure=True)
             return
+        if self.proven_aligned(size):  # no test: the address is a multiple of size
+            self.emit([I("LOAD_CONST", size), I("BINARY_OP", BinaryOp.FLOOR_DIVIDE),
+                       I("LOAD_GLOBAL", (False, vname)), I("SWAP", 2)] + Ops.subscr())
+            self.push(type, f"{vname}[{a.text(MUL)} // {size}]", ATOM, [a], state, a.start,
+                      impure=True)
+            return
         t = self.temp(0)
         slow, end = Label(), Label()
         self.emit(Contained(
@@ -1212,6 +1225,11 @@ class Translator:
         test, x = reused_text(a, t)
         self.push(type, f"{vname}[{x} // {size}] if not {test} & {size - 1} "
                         f"else {fn}(mem0, {x})[0]", TERN, [a], state, a.start, impure=True)
+
+    def proven_aligned(self, size: int) -> bool:
+        """The current memory instruction's effective address is a multiple of `size`
+        (facts.py proved it)."""
+        return self.aligned.get(self.i, 0) >= size.bit_length() - 1
 
     def store(self, name: str, imm) -> None:
         addr, value = self.stack[-2], self.stack[-1]
@@ -1249,6 +1267,16 @@ class Translator:
             self.emit([I("SWAP", 2), I("LOAD_GLOBAL", (False, vname)), I("SWAP", 2),
                        I("STORE_SUBSCR")])
             self.stmt(f"{vname}[{int_text(c)} // {size}] = {v.expr}", [a, v])
+            return
+        if self.views and name in VIEW_ACCESS and self.proven_aligned(VIEW_ACCESS[name][1]):
+            view, size = VIEW_ACCESS[name]  # a proven-aligned address: through the view
+            fx[0] = fx[0] + [I("LOAD_CONST", size), I("BINARY_OP", BinaryOp.FLOOR_DIVIDE)]
+            self.prepare(2, (), fx)
+            a, v = self.pop(2)
+            vname = f"mem0_{view}"
+            self.emit([I("SWAP", 2), I("LOAD_GLOBAL", (False, vname)), I("SWAP", 2),
+                       I("STORE_SUBSCR")])
+            self.stmt(f"{vname}[{a.text(MUL)} // {size}] = {v.expr}", [a, v])
             return
         self.call_global(fn, 2, leading=[I("LOAD_GLOBAL", (False, "mem0"))], nleading=1,
                          fixups=fx, normalize=False, lead_text=("mem0",))
