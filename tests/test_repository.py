@@ -6,6 +6,7 @@ when it is missing.)
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,8 +16,6 @@ import transpyle
 import transpyle.debug
 
 REPO = Path(__file__).resolve().parent.parent
-DOCUMENTS = sorted([REPO / "README.md", REPO / "RATIONALE.md", REPO / "bench" / "README.md",
-                    *(REPO / "docs").glob("*.md")])
 
 _FENCED = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
@@ -48,21 +47,6 @@ def test_link_parser():
                                                               "../elsewhere.md"]
 
 
-@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: str(p.relative_to(REPO)))
-def test_relative_links_resolve_inside_the_repository(document: Path):
-    assert document.is_file(), f"{document} is missing"
-    bad = []
-    for target in links(document.read_text(encoding="utf-8")):
-        if is_external(target):
-            continue
-        path = (document.parent / target.split("#", 1)[0]).resolve()
-        if not path.is_relative_to(REPO):
-            bad.append(f"{target}: outside the repository")
-        elif not path.exists():
-            bad.append(f"{target}: no such file")
-    assert not bad, f"{document.relative_to(REPO)}: " + "; ".join(bad)
-
-
 def test_readme_links_to_the_api_contract():
     readme_links = links((REPO / "README.md").read_text(encoding="utf-8"))
     assert "docs/API.md" in readme_links
@@ -79,16 +63,27 @@ SKIPPED_DIRS = {".git", "__pycache__", ".pytest_cache", ".hypothesis", "build", 
 
 
 def _repository_text_files():
-    for path in sorted(REPO.rglob("*")):
-        rel = path.relative_to(REPO)
-        parts = rel.parts
-        if any(p in SKIPPED_DIRS or p.startswith(".venv") or p.endswith(".egg-info")
-               for p in parts):
-            continue
-        if parts[:2] == ("tests", "spectest"):  # the official suite, as published
-            continue
-        if path.is_file() and (path.suffix in TEXT_SUFFIXES or rel == Path(".ci", "run")):
-            yield path
+    """The project's own text files: not git's, caches, build output, virtual
+    environments (any directory with a pyvenv.cfg) or the official spec suite."""
+    for root, dirs, files in os.walk(REPO):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs
+                         if d not in SKIPPED_DIRS and not d.startswith(".venv")
+                         and not d.endswith(".egg-info")
+                         and not (here / d / "pyvenv.cfg").exists()
+                         and (here / d) != REPO / "tests" / "spectest")
+        for name in sorted(files):
+            path = here / name
+            if path.suffix in TEXT_SUFFIXES or path == REPO / ".ci" / "run":
+                yield path
+
+
+DOCUMENTS = [p for p in _repository_text_files() if p.suffix == ".md"]
+
+
+def test_documents_are_found():
+    names = {str(p.relative_to(REPO)).replace("\\", "/") for p in DOCUMENTS}
+    assert {"README.md", "RATIONALE.md", "docs/API.md", "bench/README.md"} <= names
 
 
 def test_nothing_reaches_outside_the_checkout():
@@ -113,3 +108,18 @@ def test_api_contract_covers_the_public_names():
                  "CompiledModule.source(func)", "transpyle.engine.CacheWarning",
                  *(f"`{name}(" for name in transpyle.debug.__all__)):
         assert text in api, f"docs/API.md does not document {text}"
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: str(p.relative_to(REPO)))
+def test_relative_links_resolve_inside_the_repository(document: Path):
+    assert document.is_file(), f"{document} is missing"
+    bad = []
+    for target in links(document.read_text(encoding="utf-8")):
+        if is_external(target):
+            continue
+        path = (document.parent / target.split("#", 1)[0]).resolve()
+        if not path.is_relative_to(REPO):
+            bad.append(f"{target}: outside the repository")
+        elif not path.exists():
+            bad.append(f"{target}: no such file")
+    assert not bad, f"{document.relative_to(REPO)}: " + "; ".join(bad)
