@@ -21,23 +21,43 @@ import transpyle
 RUN = Path(__file__).resolve().parent / "bench" / "run.py"
 
 
-def _load_run():
-    spec = importlib.util.spec_from_file_location("transpyle_bench_run", RUN)
+def _load_script(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-run = _load_run()
+run = _load_script(RUN, "transpyle_bench_run")
 BENCH_DIR = run.DEFAULT_BENCH_DIR
+KERNELS_FILE = BENCH_DIR / "kernels.json"
+# The kernels are bundled (bench/ at the root of the checkout): if they are missing,
+# the tests below fail (through the `kernels` fixture), they never skip.
+KERNEL_NAMES = (sorted(json.loads(KERNELS_FILE.read_text())) if KERNELS_FILE.is_file()
+                else ["(bench/kernels.json missing)"])
 
 
 @pytest.fixture(scope="module")
 def kernels():
-    if not (BENCH_DIR / "kernels.json").is_file():
-        pytest.skip(f"the shared benchmark directory is not present ({BENCH_DIR})")
-    return json.loads((BENCH_DIR / "kernels.json").read_text())
+    assert KERNELS_FILE.is_file(), f"the bundled benchmark kernels are missing: {KERNELS_FILE}"
+    return json.loads(KERNELS_FILE.read_text())
+
+
+def test_benchmark_scripts_default_to_the_bundled_kernels(kernels):
+    """run.py, bench_compile.py and bench_engine.py read bench/ of this checkout unless
+    told otherwise, and everything kernels.json names is there."""
+    bundled = Path(__file__).resolve().parents[1] / "bench"
+    assert BENCH_DIR == bundled
+    for script in ("bench_compile", "bench_engine"):
+        module = _load_script(RUN.parent / f"{script}.py", f"transpyle_{script}")
+        assert module.DEFAULT_BENCH_DIR == bundled, script
+    for name, kernel in kernels.items():
+        assert (bundled / kernel["wasm"]).is_file(), (name, kernel["wasm"])
+        assert (bundled / kernel["wasm"]).with_suffix(".c").is_file(), (name, kernel["wasm"])
+    for big in run.BIG_MODULES:
+        assert (bundled / "programs" / f"{big}.wasm").is_file(), big
+    assert (bundled / "pure_kernels.py").is_file()
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +72,13 @@ def test_harness_quick_two_kernels(kernels, tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, str(RUN), "--quick", "--only", "fib,fnv1a", "--repeat", "1",
-         "--engines", "transpyle,python", "--bench-dir", str(BENCH_DIR), "--json", str(out)],
-        capture_output=True, text=True, timeout=120)
+         "--engines", "transpyle,python", "--json", str(out)],  # the default --bench-dir
+        capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(out.read_text())
     assert report["ok"]
     assert set(report["kernels"]) == {"fib", "fnv1a"}
+    assert Path(report["meta"]["bench_dir"]) == BENCH_DIR
     assert report["compile"] == {}
     for name, entry in report["kernels"].items():
         assert entry["args"] == kernels[name]["quick_args"]
@@ -69,8 +90,7 @@ def test_harness_quick_two_kernels(kernels, tmp_path):
     assert "transpyle/python" in proc.stdout  # the table was printed
 
 
-@pytest.mark.parametrize("name", sorted(json.loads((BENCH_DIR / "kernels.json").read_text()))
-                         if (BENCH_DIR / "kernels.json").is_file() else ["(none)"])
+@pytest.mark.parametrize("name", KERNEL_NAMES)
 def test_kernel_agrees_with_python_twin(name, kernels, pure_kernels):
     kernel = kernels[name]
     data = (BENCH_DIR / kernel["wasm"]).read_bytes()
@@ -114,8 +134,7 @@ def _argument_sets(quick: list) -> list[list]:
     return sets
 
 
-@pytest.mark.parametrize("name", sorted(json.loads((BENCH_DIR / "kernels.json").read_text()))
-                         if (BENCH_DIR / "kernels.json").is_file() else ["(none)"])
+@pytest.mark.parametrize("name", KERNEL_NAMES)
 def test_kernel_agrees_with_wasmtime(name, kernels):
     """Every kernel at several arguments gives wasmtime's result bit for bit (the
     optimisations of issue 6 must not change a result), in a fresh instance each."""

@@ -2,8 +2,8 @@
 
     python tests/bench/bench_compile.py [WASM ...]
 
-Without arguments it measures ../shared/bench/programs/big500.wasm and big2500.wasm
-(the shared benchmark directory beside the checkout; `--bench-dir` to point elsewhere).
+Without arguments it measures bench/programs/big500.wasm and big2500.wasm (the
+benchmark directory of this checkout; `--bench-dir` to point elsewhere).
 Each stage is timed separately (best of --repeat runs, in this process) and reported
 against the size of the code section. Not part of the test run.
 """
@@ -23,7 +23,7 @@ from transpyle.codegen import compile_module
 from transpyle.wasm.decoder import decode
 from transpyle.wasm.validator import validate
 
-DEFAULT_BENCH_DIR = Path(__file__).resolve().parents[3] / "shared" / "bench"
+DEFAULT_BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
 
 
 def best_of(fn, repeat: int):

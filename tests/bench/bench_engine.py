@@ -37,7 +37,7 @@ from rich.table import Table
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-DEFAULT_BENCH_DIR = REPO.parent / "shared" / "bench"
+DEFAULT_BENCH_DIR = REPO / "bench"
 
 import transpyle  # noqa: E402
 from transpyle import Context, Runtime  # noqa: E402

@@ -5,9 +5,9 @@ and wasmtime (issue 6).
                               [--engines transpyle,python,pwasm,wasmtime]
                               [--repeat N] [--target SECONDS]
 
-The kernels are those of `kernels.json` in the shared benchmark directory (default
-`../shared/bench` beside the checkout): C programs compiled to wasm, each with a
-hand-written Python twin in `pure_kernels.py` (same export names).
+The kernels are those of `kernels.json` in the benchmark directory (default `bench/` at
+the root of the checkout; `--bench-dir` for another copy): C programs compiled to wasm,
+each with a hand-written Python twin in `pure_kernels.py` (same export names).
 
 Run time. For each kernel, the arguments are first *calibrated* on the hand-written
 Python (in its own process): the kernel's work-size argument (see `SCALING`) is scaled
@@ -62,8 +62,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_BENCH_DIR = Path(__file__).resolve().parents[3] / "shared" / "bench"
 CHECKOUT = Path(__file__).resolve().parents[2]
+DEFAULT_BENCH_DIR = CHECKOUT / "bench"
 ENGINES = ("transpyle", "python", "pwasm", "wasmtime")
 BIG_MODULES = ("big500", "big2500")
 BIG_SEED = 12345
@@ -657,7 +657,8 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench-dir", type=Path, default=DEFAULT_BENCH_DIR,
-                    help="the shared benchmark directory (kernels.json, pure_kernels.py, programs/)")
+                    help="the benchmark directory (kernels.json, pure_kernels.py, programs/); "
+                         "default: bench/ in this checkout")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write every number to OUT")
     ap.add_argument("--quick", action="store_true",
                     help="quick_args, no calibration, 3 repetitions: a check, not a measurement")

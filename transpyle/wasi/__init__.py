@@ -10,8 +10,8 @@ from transpyle.wasi import WasiConfig, run
 
 config = WasiConfig(
     args=["prog.wasm", "--flag"],          # argv, argv[0] included
-    env={"HOME": "/work"},                 # nothing is inherited
-    preopens={"/work": "build/out", "/data": "/srv/data"},   # guest path: host dir
+    env={"HOME": "/home/guest"},           # nothing is inherited
+    preopens={"/out": "build/out", "/data": "/srv/data"},    # guest path: host dir
     read_only={"/data"},                   # or True for every preopen
     stdin=b"input bytes",                  # None: inherit; bytes; a binary file object
     stdout=None, stderr=None,              # None: inherit fd 1/2; a binary file object
