@@ -599,3 +599,20 @@ def test_spec_suite(stem):
                 assert mine == int(expected), f"{where}: {mine:#x} != {int(expected):#x}"
         count += 1
     assert count > 100
+
+
+_NAN_BITS = st.tuples(st.booleans(), st.integers(min_value=1, max_value=2**52 - 1)).map(
+    lambda sm: (sm[0] << 63) | 0x7FF0000000000000 | sm[1])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.integers(min_value=0, max_value=2**64 - 1), _NAN_BITS))
+def test_inline_f32_rounding_is_f32_round(bits):
+    """Generated code rounds f32 + - * / inline with the namespace's `f32_pack` and
+    `f32_unpack` (a native struct round trip, codegen/lowering.py F32ARITH): for every
+    double, NaNs of any payload included, that gives f32_round's bits."""
+    from transpyle.runtime.support import HELPERS
+
+    d = struct.unpack("<d", struct.pack("<Q", bits))[0]
+    inline = HELPERS["f32_unpack"](HELPERS["f32_pack"](d))[0]
+    assert struct.pack("<d", inline) == struct.pack("<d", N.f32_round(d))

@@ -32,6 +32,8 @@ NOP_CONV = "nop"  # i64.extend_i32_u: the NORM i32 is already the i64
 SEXT = "sext"  # ((x & low) ^ sign) - sign; result WIDE in the target width
 FDIV = "fdiv"  # a / b inline when b is non-zero; the helper for +-0 (Python raises there)
 ROT = "rot"  # rotl/rotr by a constant: a << k | a >> (N-k), a NORM; result WIDE (else the helper)
+F32ARITH = "f32arith"  # BinaryOp in double, rounded once to f32 inline (f32_unpack(f32_pack(r))[0])
+F32DIV = "f32div"  # a / b rounded inline when b is non-zero; the helper for +-0
 
 BITS = {"i32": 32, "i64": 64}
 
@@ -76,6 +78,13 @@ for _name, _op in (("add", BinaryOp.ADD), ("sub", BinaryOp.SUBTRACT), ("mul", Bi
     INLINE[f"f64.{_name}"] = (FARITH, _op)
 
 INLINE["f64.div"] = (FDIV,)
+# f32 + - * / in double are exactly rounded once more to f32 by a native struct
+# round trip, inline: double rounding is innocuous there (53 >= 2*24+2), and the C cast
+# rounds to nearest even, overflows to inf and keeps a NaN's sign and top payload bits
+# with the quiet bit set, as the f32_add & co. helpers do (RATIONALE.md)
+for _name, _op in (("add", BinaryOp.ADD), ("sub", BinaryOp.SUBTRACT), ("mul", BinaryOp.MULTIPLY)):
+    INLINE[f"f32.{_name}"] = (F32ARITH, _op)
+INLINE["f32.div"] = (F32DIV,)
 
 INLINE["i32.wrap_i64"] = (WRAP,)
 INLINE["i64.extend_i32_u"] = (NOP_CONV,)

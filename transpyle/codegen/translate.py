@@ -1513,6 +1513,33 @@ class Translator:
             self.place(end)
             a, b = self.pop(2)
             self.push(rtype, f"{a.text(MUL)} / {b.text(MUL + 1)}", MUL, [a, b], NORM, a.start)
+        elif kind == L.F32ARITH:
+            # f32_unpack(f32_pack(a OP b))[0]: both callables go below the operands
+            start = self.prepare(2, Ops.load_global_callable("f32_unpack")
+                                 + Ops.load_global_callable("f32_pack"), {})
+            a, b = self.pop(2)
+            sym, prec = BINOP_TEXT[spec[1]]
+            self.emit([I("BINARY_OP", spec[1])] + Ops.call(1) + Ops.call(1) + Ops.unpack_one())
+            self.push(rtype, f"f32_round({a.text(prec)} {sym} {b.text(prec + 1)})", ATOM, [a, b],
+                      NORM, start)
+        elif kind == L.F32DIV:
+            # b != 0 (NaN and inf included): a / b rounded inline; b == +-0 raises
+            # ZeroDivisionError in Python, so that edge goes to the exact helper
+            slow, end = Label(), Label()
+            t0, t1 = self.temp(0), self.temp(1)
+            self.emit([I("COPY", 1)] + Ops.jump_if(False, slow, False, False)
+                      + [I("BINARY_OP", BinaryOp.TRUE_DIVIDE), I("STORE_FAST", t0)]
+                      + Ops.load_global_callable("f32_unpack") + Ops.load_global_callable("f32_pack")
+                      + [I("LOAD_FAST", t0)] + Ops.call(1) + Ops.call(1) + Ops.unpack_one()
+                      + [I("JUMP_FORWARD", end)])
+            self.place(slow)
+            self.emit([I("STORE_FAST", t1), I("STORE_FAST", t0)]
+                      + Ops.load_global_callable("f32_div")
+                      + [I("LOAD_FAST", t0), I("LOAD_FAST", t1)] + Ops.call(2))
+            self.place(end)
+            a, b = self.pop(2)
+            self.push(rtype, f"f32_round({a.text(MUL)} / {b.text(MUL + 1)})", ATOM, [a, b], NORM,
+                      a.start)
         elif kind == L.FNEG:
             a, = self.pop(1)
             self.emit1("UNARY_NEGATIVE")

@@ -19,7 +19,7 @@ import struct
 from transpyle.errors import Trap
 from transpyle.runtime.atomics import ATOMICS
 from transpyle.runtime.externs import TABLE_MAX_ELEMENTS
-from transpyle.runtime.numeric import NUMERIC, f32_from_bits, f32_to_bits
+from transpyle.runtime.numeric import NUMERIC, f32_from_bits, f32_round, f32_to_bits
 from transpyle.runtime.simd import SIMD
 from transpyle.wasm.types import PAGE_SIZE
 
@@ -36,6 +36,7 @@ _U32 = 0xFFFFFFFF
 unpack_i32 = struct.Struct("<I").unpack_from
 unpack_i64 = struct.Struct("<Q").unpack_from
 unpack_f64 = struct.Struct("<d").unpack_from
+_F32_NATIVE = struct.Struct("f")  # a C (float) cast: round to nearest even, inf on overflow
 unpack_i8s = struct.Struct("<b").unpack_from
 unpack_i8u = struct.Struct("<B").unpack_from
 unpack_i16s = struct.Struct("<h").unpack_from
@@ -238,6 +239,8 @@ HELPERS.update({
     "pack_i32": pack_i32, "pack_i64": pack_i64, "pack_f64": pack_f64,
     "pack_i8": pack_i8, "pack_i16": pack_i16,
     "load_f32": load_f32, "store_f32": store_f32,
+    # f32 rounding inline (codegen/lowering.py F32ARITH): native struct "f", a C cast
+    "f32_pack": _F32_NATIVE.pack, "f32_unpack": _F32_NATIVE.unpack, "f32_round": f32_round,
     "memory_grow": memory_grow, "memory_fill": memory_fill, "memory_copy": memory_copy,
     "memory_init": memory_init, "data_drop": data_drop,
     "table_get": table_get, "table_set": table_set, "table_size": table_size,
