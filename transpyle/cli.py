@@ -68,6 +68,8 @@ def make_runtime(args, **extra):
     kwargs = dict(extra)
     if getattr(args, "lazy", False):
         kwargs["lazy"] = True
+    if getattr(args, "fuel", None) is not None:
+        kwargs["fuel"] = args.fuel
     if cache_dir is not None:
         kwargs["cache_dir"] = str(cache_dir)
     return Runtime(**kwargs)
@@ -160,8 +162,16 @@ def cmd_run(args) -> int:
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
         return 1
+    finally:
+        report_fuel(rt, args)
     print_results(result, f.type)
     return 0
+
+
+def report_fuel(rt, args) -> None:
+    """With --fuel: the fuel left, on stderr (after the run, trapped or not)."""
+    if getattr(args, "fuel", None) is not None:
+        print(f"fuel: {rt.get_fuel()} of {args.fuel} left", file=sys.stderr)
 
 
 def run_wasi(args) -> int:
@@ -203,6 +213,8 @@ def run_wasi(args) -> int:
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
         return 124 if isinstance(e, Interrupted) else 134
+    finally:
+        report_fuel(rt, args)
     return code & 0xFF  # the exit status the OS keeps
 
 
@@ -301,6 +313,16 @@ def cmd_debug(args) -> int:
 
 # -- argument parsing -------------------------------------------------------------------
 
+def fuel_count(text: str) -> int:
+    try:
+        n = int(text, 0)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= sys.maxsize:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="transpyle", description="Run and read WebAssembly as Python.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -322,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lazy", action="store_true",
                      help="translate each function on its first call: a large module starts "
                           "sooner (a cached module is used; lazy ones are not cached)")
+    run.add_argument("--fuel", type=fuel_count, metavar="N",
+                     help="trap with 'all fuel consumed' after N function entries and loop "
+                          "iterations (deterministic); prints the fuel left on stderr")
     cache_options(run)
     run.set_defaults(handler=cmd_run)
 
@@ -344,7 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # options of `run` and `debug` that take a value (the others are flags)
 _FLAG_OPTIONS = ("--no-cache", "--trace", "--lazy", "--help")  # options without a value
-_VALUE_OPTIONS = {"--invoke", "--dir", "--env", "--timeout", "--cache-dir"}
+_VALUE_OPTIONS = {"--invoke", "--dir", "--env", "--timeout", "--cache-dir", "--fuel",
+                  "--source-dir"}
 
 
 def split_guest_args(argv: list[str]) -> tuple[list[str], list[str]]:

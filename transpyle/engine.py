@@ -65,6 +65,7 @@ import dataclasses
 import hashlib
 import heapq
 import importlib.util
+import itertools
 import marshal
 import os
 import pickle
@@ -148,6 +149,7 @@ class CompiledModule:
     space, `declared_refs` the functions `ref.func` may name; `imports` and `exports`
     describe the module's interface; `ensure_termination` whether the code checks for
     termination, `debug` whether it was generated in codegen's debugging layout,
+    `fuel` whether it consumes the runtime's fuel (function entries, loop iterations),
     `lazy` (codegen's `ModuleCodegen`, or None) whether functions are translated on
     their first call.
     `module` (the full decoded `Module`) and `info` (the validator's `ModuleInfo`) are
@@ -157,7 +159,7 @@ class CompiledModule:
     def __init__(self, sha256: str, declarations, func_types, declared_refs, code, *,
                  ensure_termination: bool = False, debug: bool = False, module=None,
                  info=None, data: bytes | None = None, from_disk: bool = False,
-                 lazy=None):
+                 lazy=None, fuel: bool = False):
         self.sha256 = sha256
         self.declarations = declarations
         self.func_types = list(func_types)
@@ -165,6 +167,7 @@ class CompiledModule:
         self.code = code
         self.ensure_termination = ensure_termination
         self.debug = debug
+        self.fuel = fuel
         self.from_disk = from_disk
         # codegen's ModuleCodegen when functions are translated on first call
         # (`Runtime(lazy=True)`), else None: `code` then holds no factory and fills
@@ -272,10 +275,11 @@ def _code_fingerprint() -> str:
     return _fingerprint
 
 
-def _cache_inputs(sha: str, ensure_termination: bool, debug: bool = False) -> dict:
+def _cache_inputs(sha: str, ensure_termination: bool, debug: bool = False,
+                  fuel: bool = False) -> dict:
     import bytecode
 
-    return {
+    inputs = {
         "format": CACHE_FORMAT,
         "module_sha256": sha,
         "ensure_termination": bool(ensure_termination),
@@ -286,6 +290,9 @@ def _cache_inputs(sha: str, ensure_termination: bool, debug: bool = False) -> di
         "python_magic": importlib.util.MAGIC_NUMBER.hex(),
         "bytecode": bytecode.__version__,
     }
+    if fuel:  # only when on: the keys of every other entry stay what they were
+        inputs["fuel"] = True
+    return inputs
 
 
 class _Corrupt(Exception):
@@ -352,7 +359,8 @@ class DiskCache:
         listing.register_listings(code)  # tracebacks and pdb show the listings
         return CompiledModule(inputs["module_sha256"], decl, func_types, declared_refs,
                               code, ensure_termination=inputs["ensure_termination"],
-                              debug=inputs["debug"], data=data, from_disk=True)
+                              debug=inputs["debug"], data=data, from_disk=True,
+                              fuel=inputs.get("fuel", False))
 
     def store(self, inputs: dict, compiled: CompiledModule) -> None:
         """Write the entry atomically; a failure is a `CacheWarning`, never an error."""
@@ -411,8 +419,11 @@ class Engine:
     for a listener per function."""
 
     def __init__(self, *, cache_dir: str | os.PathLike | None = None,
-                 listener_factory=None, max_call_depth: int | None = None):
+                 listener_factory=None, max_call_depth: int | None = None,
+                 fuel: int | None = None):
         self.disk = DiskCache(cache_dir) if cache_dir is not None else None
+        # the fuel budget of every instance made by this engine (Runtime(fuel=N)), or None
+        self.fuel: Fuel | None = None if fuel is None else Fuel(fuel)
         self.listener_factory = listener_factory
         self.max_call_depth = max_call_depth
         self._compiled: dict[tuple, CompiledModule] = {}
@@ -422,7 +433,8 @@ class Engine:
 
     def compile_module(self, module: bytes | bytearray | memoryview, listeners=None,
                        ensure_termination: bool = False, *,
-                       debug: bool = False, progress=None, lazy: bool = False) -> CompiledModule:
+                       debug: bool = False, progress=None, lazy: bool = False,
+                       fuel: bool = False) -> CompiledModule:
         """Decode, validate and generate code for the module bytes `module` (cached).
 
         `listeners` is accepted for the interface's sake (wazero compiles listeners
@@ -433,7 +445,8 @@ class Engine:
         function that code generation translates (not at all on a cache hit).
         `lazy`: decode and validate now, translate each function on its first call (a
         disk-cache entry, if there is one, is used as is; lazy compilations are not
-        written to the disk cache).
+        written to the disk cache). `fuel`: function entries and loop headers consume
+        one unit of fuel each (`Runtime(fuel=N)`).
         """
         self._check_open()
         if not isinstance(module, (bytes, bytearray, memoryview)):
@@ -441,7 +454,7 @@ class Engine:
                             f"{type(module).__name__}")
         data = bytes(module)
         sha = hashlib.sha256(data).hexdigest()
-        key = (sha, bool(ensure_termination), bool(debug), FEATURES, bool(lazy))
+        key = (sha, bool(ensure_termination), bool(debug), FEATURES, bool(lazy), bool(fuel))
         compiled = self._compiled.get(key)
         if compiled is not None:
             return compiled
@@ -451,17 +464,19 @@ class Engine:
             compiled = self._compiled.get(key)
             if compiled is None:
                 compiled = self._load_or_compile(data, sha, bool(ensure_termination),
-                                                 bool(debug), progress, bool(lazy))
+                                                 bool(debug), progress, bool(lazy),
+                                                 bool(fuel))
                 self._compiled[key] = compiled
         with self._lock:
             self._key_locks.pop(key, None)
         return compiled
 
     def _load_or_compile(self, data: bytes, sha: str, ensure_termination: bool,
-                         debug: bool, progress=None, lazy: bool = False):
+                         debug: bool, progress=None, lazy: bool = False,
+                         fuel: bool = False):
         inputs = None
         if self.disk is not None:
-            inputs = _cache_inputs(sha, ensure_termination, debug)
+            inputs = _cache_inputs(sha, ensure_termination, debug, fuel)
             compiled = self.disk.load(inputs, data)
             if compiled is not None:
                 return compiled
@@ -472,17 +487,18 @@ class Engine:
         mod = decode(data)
         info = validate(mod)
         codegen = ModuleCodegen(mod, info, module_name=mod.names.module, unique=sha[:8],
-                                ensure_termination=ensure_termination, debug=debug)
+                                ensure_termination=ensure_termination, debug=debug,
+                                fuel=fuel)
         if lazy:
             return CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, codegen.code,
                                   ensure_termination=ensure_termination, debug=debug,
-                                  module=mod, info=info, lazy=codegen)
+                                  module=mod, info=info, lazy=codegen, fuel=fuel)
         code = codegen.compile_all(progress)
         compiled = CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, code,
                                   ensure_termination=ensure_termination,
-                                  debug=debug, module=mod, info=info)
+                                  debug=debug, module=mod, info=info, fuel=fuel)
         if self.disk is not None:
             self.disk.store(inputs, compiled)
         return compiled
@@ -586,6 +602,13 @@ class ModuleEngine:
             ns["check_termination"] = check_termination
             ns["_interrupt"] = _pending
             INTERRUPTER.register(instance)
+        if compiled.fuel:
+            if engine.fuel is None:
+                from transpyle.errors import LinkError
+
+                raise LinkError("the module was compiled with fuel: instantiate it in a "
+                                "Runtime(fuel=...)")
+            engine.fuel.register(instance)
         # functions not made yet (lazy compilation): index -> where else the stub of
         # f{index} was copied (the namespaces of instances that import it)
         self._stubs: dict[int, list] = {}
@@ -829,6 +852,40 @@ def _new_listener(factory, definition):
         raise TypeError(f"the listener factory returned {listener!r} for "
                         f"{definition.debug_name}: a listener needs before() and after()")
     return listener
+
+
+# -- fuel -----------------------------------------------------------------------------
+
+
+class Fuel:
+    """The fuel budget of an engine (`Runtime(fuel=N)`): code compiled with fuel calls
+    `next(_fuel)` at every function entry and loop header, `_fuel` being
+    `itertools.repeat(None, units_left)` in the namespace of every instance; the
+    StopIteration of an exhausted budget becomes the trap "all fuel consumed"
+    (`boundary.translate`). `next` on it is one C call that allocates nothing, atomic
+    under the GIL, so threads sharing a budget consume it exactly. Refilling makes a
+    new iterator and publishes it in every instance's namespace; running calls see
+    it at their next check."""
+
+    def __init__(self, units: int):
+        self.it = itertools.repeat(None, units)
+        self.instances: weakref.WeakSet = weakref.WeakSet()
+        self.lock = threading.Lock()
+
+    def register(self, instance) -> None:
+        with self.lock:
+            self.instances.add(instance)
+            instance.namespace["_fuel"] = self.it
+
+    def get(self) -> int:
+        """The units left."""
+        return self.it.__length_hint__()
+
+    def set(self, units: int) -> None:
+        with self.lock:
+            self.it = it = itertools.repeat(None, units)
+            for inst in list(self.instances):
+                inst.namespace["_fuel"] = it
 
 
 # -- termination ----------------------------------------------------------------------

@@ -120,10 +120,11 @@ class ModuleCodegen:
 
     def __init__(self, module: Module, info, *, module_name: str | None = None,
                  ensure_termination: bool = False, debug: bool = False,
-                 unique: str | None = None):
+                 unique: str | None = None, fuel: bool = False):
         self.module = module
         self.info = info
         self.ensure_termination = ensure_termination
+        self.fuel = fuel
         self.debug = debug
         self.cells = cell_globals(module)
         self.nimp = nimp = module.num_imported_funcs
@@ -167,7 +168,8 @@ class ModuleCodegen:
         t = Translator(self.module, finfo, body, self.info.func_types, self.cells,
                        name=ident, filename=code.filenames[index],
                        ensure_termination=self.ensure_termination, tail_funcs=self.tail,
-                       func_idents=self.idents, local_names=local_names, debug=self.debug)
+                       func_idents=self.idents, local_names=local_names, debug=self.debug,
+                       fuel=self.fuel)
         tr = t.translate()
         code.sources[index] = tr.listing
         listing.register(code.filenames[index], tr.listing, code.frame_labels[index])
@@ -202,16 +204,17 @@ class ModuleCodegen:
 
 def compile_module(module: Module, info, *, module_name: str | None = None,
                    ensure_termination: bool = False, debug: bool = False,
-                   progress=None, unique: str | None = None) -> CompiledCode:
+                   progress=None, unique: str | None = None, fuel: bool = False) -> CompiledCode:
     """Translate every defined function. `ensure_termination` adds the termination
     check at loop headers; `debug` keeps each operand-stack value in a local `s<k>`;
     `progress(done, total)` is called after each function (the CLI's progress bar);
     `unique` (the engine passes a prefix of the module's SHA-256) goes into the code
     objects' filenames, `<wasm://name@unique/function>`, so that listings of different
-    modules with the same names never overwrite each other in linecache."""
+    modules with the same names never overwrite each other in linecache. `fuel`
+    consumes one unit of the runtime's fuel at function entry and loop headers."""
     return ModuleCodegen(module, info, module_name=module_name,
                          ensure_termination=ensure_termination, debug=debug,
-                         unique=unique).compile_all(progress)
+                         unique=unique, fuel=fuel).compile_all(progress)
 
 
 _TAIL_OPS = frozenset({RETURN_CALL, RETURN_CALL_INDIRECT})

@@ -150,6 +150,10 @@ def translate(err: Exception) -> BaseException:
         return _trap("integer divide by zero", err, tb)
     if isinstance(err, MemoryError):
         return _trap("out of memory", err, tb)
+    if isinstance(err, StopIteration):  # `next(_fuel)` of an exhausted budget
+        trap = Trap("all fuel consumed")
+        _attach_stack(trap, tb)
+        return trap
     return _internal(err, tb)
 
 

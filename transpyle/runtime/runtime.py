@@ -9,6 +9,7 @@ instantiation is `transpyle.runtime.instance.instantiate`.
 from __future__ import annotations
 
 import os
+import sys
 
 from transpyle.engine import (  # noqa: F401 - CompiledModule & co. are public here too
     CompiledModule,
@@ -40,13 +41,20 @@ class Runtime:
     the whole module (errors are raised there as always) but translates each function
     on its first call, so a large module starts in a fraction of its compile time; a
     compiled module found in the disk cache is used as it is, and lazily compiled
-    modules are not written to it.
+    modules are not written to it. `fuel`: a deterministic budget (wasmtime's fuel):
+    every wasm function entry and every loop iteration consumes one unit, and a call
+    that needs more than is left traps with "all fuel consumed" (the budget is then
+    0); `get_fuel`, `set_fuel` and `add_fuel` read and refill it. Without it no fuel
+    code is compiled in. One budget serves every instance of the runtime; threads
+    running wasm at once share it, and their decrements are not atomic (a thread
+    switch between one's read and write loses the other's units: with threads the
+    count is a bound, not exact).
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike | None = None,
                  close_on_context_done: bool = False, max_call_depth: int | None = None,
                  memory_limit_pages: int | None = None, listener_factory=None,
-                 debug: bool = False, lazy: bool = False):
+                 debug: bool = False, lazy: bool = False, fuel: int | None = None):
         if max_call_depth is None:
             max_call_depth = DEFAULT_MAX_CALL_DEPTH
         if not isinstance(max_call_depth, int) or max_call_depth < 1:
@@ -61,6 +69,8 @@ class Runtime:
                 or callable(listener_factory)):
             raise TypeError(f"listener_factory needs a new_listener(definition) method, "
                             f"got {type(listener_factory).__name__}")
+        if fuel is not None:
+            _check_fuel(fuel)
         self.max_call_depth = max_call_depth
         self.memory_limit_pages = memory_limit_pages
         self.close_on_context_done = bool(close_on_context_done)
@@ -69,7 +79,8 @@ class Runtime:
         self.debug = bool(debug)
         self.lazy = bool(lazy)
         self.engine = Engine(cache_dir=cache_dir, listener_factory=listener_factory,
-                             max_call_depth=max_call_depth)
+                             max_call_depth=max_call_depth, fuel=fuel)
+        self.fuel_enabled = fuel is not None
         self._registered: dict[str, Instance] = {}
 
     def compile(self, data: bytes | bytearray | memoryview, *,
@@ -81,7 +92,31 @@ class Runtime:
         never on a cache hit)."""
         return self.engine.compile_module(data, None, self.close_on_context_done,
                                           debug=self.debug, progress=progress,
-                                          lazy=self.lazy)
+                                          lazy=self.lazy, fuel=self.fuel_enabled)
+
+    # -- fuel (Runtime(fuel=N)) -------------------------------------------------------
+
+    def _fuel(self):
+        fuel = self.engine.fuel
+        if fuel is None:
+            raise RuntimeError("fuel is not enabled: create the runtime with Runtime(fuel=N)")
+        return fuel
+
+    def get_fuel(self) -> int:
+        """The fuel left (0 after a trap "all fuel consumed")."""
+        return self._fuel().get()
+
+    def set_fuel(self, fuel: int) -> None:
+        """Make the budget `fuel` units."""
+        self._fuel().set(_check_fuel(fuel))
+
+    def add_fuel(self, fuel: int) -> int:
+        """Add `fuel` units to the budget; returns the new budget."""
+        f = self._fuel()
+        with f.lock:
+            total = _check_fuel(f.get() + _check_fuel(fuel))
+        f.set(total)
+        return total
 
     def instantiate(self, module: CompiledModule | bytes | bytearray | memoryview, *,
                     name: str | None = None, imports=None) -> Instance:
@@ -115,3 +150,9 @@ class Runtime:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _check_fuel(fuel) -> int:
+    if not isinstance(fuel, int) or isinstance(fuel, bool) or not 0 <= fuel <= sys.maxsize:
+        raise ValueError(f"fuel must be an int from 0 to {sys.maxsize}, got {fuel!r}")
+    return fuel
