@@ -159,7 +159,8 @@ class CompiledModule:
     def __init__(self, sha256: str, declarations, func_types, declared_refs, code, *,
                  ensure_termination: bool = False, debug: bool = False, module=None,
                  info=None, data: bytes | None = None, from_disk: bool = False,
-                 lazy=None, fuel: bool = False):
+                 lazy=None, fuel: bool = False, source_listings: str | None = None,
+                 source_map=None):
         self.sha256 = sha256
         self.declarations = declarations
         self.func_types = list(func_types)
@@ -168,6 +169,7 @@ class CompiledModule:
         self.ensure_termination = ensure_termination
         self.debug = debug
         self.fuel = fuel
+        self.source_listings = source_listings
         self.from_disk = from_disk
         # codegen's ModuleCodegen when functions are translated on first call
         # (`Runtime(lazy=True)`), else None: `code` then holds no factory and fills
@@ -187,6 +189,36 @@ class CompiledModule:
         }
         self.exports = [ExportDescription(e.name, e.kind, spaces[e.kind][e.index])
                         for e in declarations.exports]
+        self._source_map = None
+        self._display = None
+        if getattr(code, "has_dwarf", False):
+            self._register_source_map(source_map)
+
+    def _register_source_map(self, smap) -> None:
+        """A module with DWARF: its code filenames find their `SourceMap` (traps, pdb).
+        Nothing is parsed here; the map reads the module (decoding it from the bytes
+        for a disk-cache entry) on its first question."""
+        from transpyle import sourcemap
+
+        if smap is None:
+            ref = weakref.ref(self)
+
+            def module():
+                c = ref()
+                if c is None:
+                    raise LookupError("the compiled module is gone")
+                return c.module
+
+            smap = sourcemap.SourceMap(module)
+        self._source_map = smap
+        smap.compiled = weakref.ref(self)
+        sourcemap.register(self.code.filenames, smap)
+
+    @property
+    def source_map(self):
+        """The module's `transpyle.sourcemap.SourceMap` (its DWARF), or None when it
+        has no DWARF line table."""
+        return self._source_map
 
     @property
     def module(self):
@@ -229,10 +261,20 @@ class CompiledModule:
                            f"name-section name)")
         raise KeyError(f"a function is named by its index or a name, not {func!r}")
 
-    def source(self, func: int | str) -> str:
+    def source(self, func: int | str, with_source: bool = False,
+               source_dir: str | os.PathLike | None = None) -> str:
         """The generated Python source of one function, by export name, name-section
-        name or index (`KeyError` if unknown or imported)."""
+        name or index (`KeyError` if unknown or imported). `with_source`: interleaved
+        with the source lines DWARF names (`# prog.c:42: total += a[i];` before the
+        first listing line of each source line; the text when the file is found under
+        `source_dir`, the compilation directory or the recorded path). The code's own
+        listing (what tracebacks and pdb show) is unchanged; a module without DWARF
+        gives its plain listing."""
         index = self.func_index(func)
+        if with_source and self._source_map is not None and index >= self.num_imported_funcs:
+            codegen = self.lazy or self._display_codegen()
+            return codegen.source_listing(
+                index, self._source_map, None if source_dir is None else os.fspath(source_dir))
         try:
             if self.lazy is not None and index >= self.num_imported_funcs:
                 self.lazy.function(index)  # translate it now if it was not yet
@@ -240,6 +282,17 @@ class CompiledModule:
         except KeyError:
             raise KeyError(f"function {func!r} (index {index}) is imported: it has no "
                            f"generated source") from None
+
+    def _display_codegen(self):
+        """A code generator with this module's options, for listings shown only."""
+        if self._display is None:
+            from transpyle.codegen import ModuleCodegen
+
+            self._display = ModuleCodegen(
+                self.module, self.info, module_name=self.declarations.names.module,
+                unique=self.sha256[:8], ensure_termination=self.ensure_termination,
+                debug=self.debug, fuel=self.fuel)
+        return self._display
 
     def __repr__(self) -> str:
         name = self.declarations.names.module
@@ -434,7 +487,7 @@ class Engine:
     def compile_module(self, module: bytes | bytearray | memoryview, listeners=None,
                        ensure_termination: bool = False, *,
                        debug: bool = False, progress=None, lazy: bool = False,
-                       fuel: bool = False) -> CompiledModule:
+                       fuel: bool = False, source_listings: str | None = None) -> CompiledModule:
         """Decode, validate and generate code for the module bytes `module` (cached).
 
         `listeners` is accepted for the interface's sake (wazero compiles listeners
@@ -446,7 +499,9 @@ class Engine:
         `lazy`: decode and validate now, translate each function on its first call (a
         disk-cache entry, if there is one, is used as is; lazy compilations are not
         written to the disk cache). `fuel`: function entries and loop headers consume
-        one unit of fuel each (`Runtime(fuel=N)`).
+        one unit of fuel each (`Runtime(fuel=N)`). `source_listings` (None, or a
+        directory to find sources in, "" for none): the listings of a module with DWARF
+        interleave its source lines, so pdb's `list` shows them (never on disk).
         """
         self._check_open()
         if not isinstance(module, (bytes, bytearray, memoryview)):
@@ -454,7 +509,8 @@ class Engine:
                             f"{type(module).__name__}")
         data = bytes(module)
         sha = hashlib.sha256(data).hexdigest()
-        key = (sha, bool(ensure_termination), bool(debug), FEATURES, bool(lazy), bool(fuel))
+        key = (sha, bool(ensure_termination), bool(debug), FEATURES, bool(lazy), bool(fuel),
+               source_listings)
         compiled = self._compiled.get(key)
         if compiled is not None:
             return compiled
@@ -465,7 +521,7 @@ class Engine:
             if compiled is None:
                 compiled = self._load_or_compile(data, sha, bool(ensure_termination),
                                                  bool(debug), progress, bool(lazy),
-                                                 bool(fuel))
+                                                 bool(fuel), source_listings)
                 self._compiled[key] = compiled
         with self._lock:
             self._key_locks.pop(key, None)
@@ -473,9 +529,9 @@ class Engine:
 
     def _load_or_compile(self, data: bytes, sha: str, ensure_termination: bool,
                          debug: bool, progress=None, lazy: bool = False,
-                         fuel: bool = False):
+                         fuel: bool = False, source_listings: str | None = None):
         inputs = None
-        if self.disk is not None:
+        if self.disk is not None and source_listings is None:
             inputs = _cache_inputs(sha, ensure_termination, debug, fuel)
             compiled = self.disk.load(inputs, data)
             if compiled is not None:
@@ -488,18 +544,22 @@ class Engine:
         info = validate(mod)
         codegen = ModuleCodegen(mod, info, module_name=mod.names.module, unique=sha[:8],
                                 ensure_termination=ensure_termination, debug=debug,
-                                fuel=fuel)
+                                fuel=fuel, source_listings=source_listings)
         if lazy:
             return CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, codegen.code,
                                   ensure_termination=ensure_termination, debug=debug,
-                                  module=mod, info=info, lazy=codegen, fuel=fuel)
+                                  module=mod, info=info, lazy=codegen, fuel=fuel,
+                                  source_listings=source_listings,
+                                  source_map=codegen.source_map)
         code = codegen.compile_all(progress)
         compiled = CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, code,
                                   ensure_termination=ensure_termination,
-                                  debug=debug, module=mod, info=info, fuel=fuel)
-        if self.disk is not None:
+                                  debug=debug, module=mod, info=info, fuel=fuel,
+                                  source_listings=source_listings,
+                                  source_map=codegen.source_map)
+        if self.disk is not None and inputs is not None:
             self.disk.store(inputs, compiled)
         return compiled
 

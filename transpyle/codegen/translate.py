@@ -303,8 +303,8 @@ class Translator:
         self.fuel = fuel
         self.interrupt_check = ensure_termination
         self.ensure_termination = ensure_termination or fuel
-        # source_comment(offset) -> a comment line to put before the listing line of
-        # that wasm offset, or None (listings interleaved with DWARF source lines)
+        # source_comment(offset) -> comment lines to put before the listing line of
+        # that wasm offset (listings interleaved with DWARF source lines)
         self.source_comment = source_comment
         self.tail_funcs = tail_funcs
         self.func_idents = func_idents or {}
@@ -375,9 +375,8 @@ class Translator:
         return len(self.listing)
 
     def source_line(self, off: int) -> None:
-        """Before the first listing line of a new source line: its comment."""
-        comment = self.source_comment(off)
-        if comment is not None:
+        """Before the first listing line of new source lines: their comments."""
+        for comment in self.source_comment(off) or ():
             self.listing.append(f"{'    ' * self.indent}{comment}")
 
     def stmt(self, text: str, consumed=(), offset: int | None = None) -> int:

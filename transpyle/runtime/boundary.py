@@ -177,13 +177,22 @@ def wasm_stack(tb) -> list[str]:
     """The wasm frames of a traceback, innermost first, in wazero's format:
     `module.function(i32,i32) i32` (names from the name section, `$<index>` otherwise);
     runs of one function are folded, and at most about 30 lines are kept."""
-    names: list[str] = []
+    return _fold([frame_label(f) for f, _ in wasm_frames(tb)])
+
+
+def wasm_frames(tb) -> list[tuple[str, int]]:
+    """The wasm frames of a traceback, innermost first: (code filename, listing line)."""
+    frames: list[tuple[str, int]] = []
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if is_wasm_filename(filename):
-            names.append(frame_label(filename))
+            frames.append((filename, tb.tb_lineno))
         tb = tb.tb_next
-    names.reverse()
+    frames.reverse()
+    return frames
+
+
+def _fold(names: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(names) and len(out) < _STACK_LIMIT:
@@ -198,9 +207,12 @@ def wasm_stack(tb) -> list[str]:
 
 
 def _attach_stack(trap: Trap, tb) -> None:
-    stack = wasm_stack(tb)
+    frames = wasm_frames(tb)
+    stack = _fold([frame_label(f) for f, _ in frames])
     if len(stack) > len(trap.wasm_stack):
         trap.wasm_stack = stack
+        # for source positions, resolved only when the trap is formatted (Trap.__str__)
+        trap._wasm_frames = frames
 
 
 # -- value conversion -----------------------------------------------------------------

@@ -45,16 +45,23 @@ class Runtime:
     every wasm function entry and every loop iteration consumes one unit, and a call
     that needs more than is left traps with "all fuel consumed" (the budget is then
     0); `get_fuel`, `set_fuel` and `add_fuel` read and refill it. Without it no fuel
-    code is compiled in. One budget serves every instance of the runtime; threads
-    running wasm at once share it, and their decrements are not atomic (a thread
-    switch between one's read and write loses the other's units: with threads the
-    count is a bound, not exact).
+    code is compiled in. One budget serves every instance of the runtime, and threads
+    running wasm at once share it: each unit is taken by one C-level `next()` (atomic
+    under the GIL), so the total is exact, though which thread runs out first is not
+    determined.
+    `source_listings`, `source_dir`: the listings of modules with DWARF debug info
+    interleave their source lines (`# prog.c:42: total += a[i];`, the text found under
+    `source_dir`, the compilation directory or the recorded path), so pdb's `list`
+    shows them; `transpyle debug --source-dir` uses it (such compilations are not
+    written to the disk cache). Either one turns it on.
     """
 
     def __init__(self, *, cache_dir: str | os.PathLike | None = None,
                  close_on_context_done: bool = False, max_call_depth: int | None = None,
                  memory_limit_pages: int | None = None, listener_factory=None,
-                 debug: bool = False, lazy: bool = False, fuel: int | None = None):
+                 debug: bool = False, lazy: bool = False, fuel: int | None = None,
+                 source_listings: bool = False,
+                 source_dir: str | os.PathLike | None = None):
         if max_call_depth is None:
             max_call_depth = DEFAULT_MAX_CALL_DEPTH
         if not isinstance(max_call_depth, int) or max_call_depth < 1:
@@ -81,6 +88,9 @@ class Runtime:
         self.engine = Engine(cache_dir=cache_dir, listener_factory=listener_factory,
                              max_call_depth=max_call_depth, fuel=fuel)
         self.fuel_enabled = fuel is not None
+        # listings of modules with DWARF interleave their source lines (pdb's `list`)
+        self.source_listings = (None if not source_listings and source_dir is None
+                                else "" if source_dir is None else os.fspath(source_dir))
         self._registered: dict[str, Instance] = {}
 
     def compile(self, data: bytes | bytearray | memoryview, *,
@@ -92,7 +102,8 @@ class Runtime:
         never on a cache hit)."""
         return self.engine.compile_module(data, None, self.close_on_context_done,
                                           debug=self.debug, progress=progress,
-                                          lazy=self.lazy, fuel=self.fuel_enabled)
+                                          lazy=self.lazy, fuel=self.fuel_enabled,
+                                          source_listings=self.source_listings)
 
     # -- fuel (Runtime(fuel=N)) -------------------------------------------------------
 
