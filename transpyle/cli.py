@@ -246,8 +246,10 @@ def cmd_inspect(args) -> int:
             indices = [module.func_index(int(args.func) if args.func.isdigit() else args.func)]
         except KeyError as e:
             raise CliError(str(e.args[0]) if e.args else str(e)) from None
+    with_source = args.source or args.source_dir is not None
     for index in indices:
-        source = module.code.sources[index]
+        source = (module.source(index, with_source=True, source_dir=args.source_dir)
+                  if with_source else module.code.sources[index])
         if tty:
             from rich.console import Console
             from rich.syntax import Syntax
@@ -295,15 +297,18 @@ def cmd_compile(args) -> int:
 
 
 def cmd_debug(args) -> int:
-    from .debug import debug_call
+    from .debug import SourcePdb, debug_call
 
-    rt = make_runtime(args, debug=True)
+    extra = {}
+    if args.source_dir is not None:  # listings show the source lines (pdb's `list`)
+        extra["source_dir"] = args.source_dir
+    rt = make_runtime(args, debug=True, **extra)
     module = compile_file(rt, args.file)
     inst = instantiate(rt, module, args.file)
     f = export_function(inst, args.invoke)
     values = call_args(f, args.args, args.invoke)
     try:
-        result = debug_call(f, *values)
+        result = debug_call(f, *values, debugger=SourcePdb())
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
         return 1
@@ -353,6 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("inspect", help="print a module summary and the generated Python")
     ins.add_argument("file")
     ins.add_argument("--func", metavar="NAME", help="only this function (name or index)")
+    ins.add_argument("--source", action="store_true",
+                     help="interleave the source lines named by the module's DWARF (-g)")
+    ins.add_argument("--source-dir", metavar="DIR",
+                     help="like --source, looking for the source files in DIR first")
     ins.set_defaults(handler=cmd_inspect, no_cache=True, cache_dir=None)
 
     comp = sub.add_parser("compile", help="compile into the disk cache")
@@ -360,9 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     cache_options(comp)
     comp.set_defaults(handler=cmd_compile)
 
-    dbg = sub.add_parser("debug", help="call an export under pdb, stopped at its first line")
+    dbg = sub.add_parser("debug", help="call an export under pdb, stopped at its first line "
+                         "(with `break FILE.c:LINE`, `snext`, `sstep`, `cp NAME` for "
+                         "modules built with -g)")
     dbg.add_argument("file")
     dbg.add_argument("--invoke", metavar="NAME", required=True)
+    dbg.add_argument("--source-dir", metavar="DIR",
+                     help="show the source lines named by the module's DWARF (-g) in the "
+                          "listings, looking for the files in DIR first")
     dbg.set_defaults(handler=cmd_debug, no_cache=True, cache_dir=None)
     return p
 

@@ -290,13 +290,27 @@ class CompiledModule:
 
             self._display = ModuleCodegen(
                 self.module, self.info, module_name=self.declarations.names.module,
-                unique=self.sha256[:8], ensure_termination=self.ensure_termination,
+                unique=code_label(self.sha256, self.ensure_termination, self.debug,
+                                  self.fuel, self.source_listings),
+                ensure_termination=self.ensure_termination,
                 debug=self.debug, fuel=self.fuel)
         return self._display
 
     def __repr__(self) -> str:
         name = self.declarations.names.module
         return f"<CompiledModule {name + ' ' if name else ''}{self.sha256[:12]}>"
+
+
+def code_label(sha: str, ensure_termination: bool = False, debug: bool = False,
+               fuel: bool = False, source_listings: str | None = None) -> str:
+    """The unique part of a module's code filenames (`<wasm://name@LABEL/func>`): the
+    prefix of its SHA-256, and a tag for each option that changes the code or its
+    listing (`_d` debug, `_t` termination checks, `_f` fuel, `_s` source listings), so
+    that one module compiled two ways in one process never shares a linecache entry
+    (pdb would show one's listing for the other's code)."""
+    tag = "".join(c for c, on in (("t", ensure_termination), ("d", debug), ("f", fuel),
+                                  ("s", source_listings is not None)) if on)
+    return sha[:8] + ("_" + tag if tag else "")
 
 
 def _declarations(module):
@@ -542,7 +556,9 @@ class Engine:
 
         mod = decode(data)
         info = validate(mod)
-        codegen = ModuleCodegen(mod, info, module_name=mod.names.module, unique=sha[:8],
+        codegen = ModuleCodegen(mod, info, module_name=mod.names.module,
+                                unique=code_label(sha, ensure_termination, debug, fuel,
+                                                  source_listings),
                                 ensure_termination=ensure_termination, debug=debug,
                                 fuel=fuel, source_listings=source_listings)
         if lazy:
