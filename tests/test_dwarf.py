@@ -133,7 +133,7 @@ def test_location_expressions():
 
 
 @pytest.mark.skipif(shutil.which("llvm-dwarfdump") is None, reason="needs llvm-dwarfdump")
-@pytest.mark.parametrize("name", VARIANTS)
+@pytest.mark.parametrize("name", VARIANTS + ["zigprog.wasm"])
 def test_rows_agree_with_llvm_dwarfdump(name):
     path = PROGRAMS / name
     out = subprocess.run(["llvm-dwarfdump", "--debug-line", str(path)], capture_output=True,
@@ -294,3 +294,28 @@ def test_file_matches():
     assert file_matches("/home/me/src/prog.c", "/home/me/src/prog.c")
     assert not file_matches("/home/me/src/prog.c", "rog.c")
     assert not file_matches("prog.c", "other.c")
+
+
+# -- Zig ------------------------------------------------------------------------------
+
+ZIG = PROGRAMS / "zigprog.wasm"
+
+
+def zig_line(text: str) -> int:
+    for n, line in enumerate((PROGRAMS / "zigprog.zig").read_text().splitlines(), 1):
+        if text in line:
+            return n
+    raise AssertionError(text)
+
+
+def test_zig_program_traps_at_its_source_lines():
+    inst = transpyle.Runtime().instantiate(ZIG.read_bytes())
+    assert inst.exports["triangle"](10) == 45
+    with pytest.raises(transpyle.Trap) as info:
+        inst.exports["quotient"](7, 0)
+    assert str(info.value).endswith(
+        f"quotient(i32,i32) i32\n\t\tzigprog.zig:{zig_line('return @divTrunc(a, b);')}:12 "
+        f"(inlined)\n\t\tzigprog.zig:{zig_line('return check(a, b) + 1;')}:17")
+    listing = inst.compiled.source("quotient", with_source=True, source_dir=PROGRAMS)
+    assert f"# zigprog.zig:{zig_line('return @divTrunc(a, b);')}: return @divTrunc(a, b);" in listing
+
