@@ -297,6 +297,8 @@ def cmd_compile(args) -> int:
 
 
 def cmd_debug(args) -> int:
+    import bdb
+
     from .debug import SourcePdb, debug_call
 
     extra = {}
@@ -312,6 +314,8 @@ def cmd_debug(args) -> int:
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
         return 1
+    except bdb.BdbQuit:  # `quit` (or the end of the commands)
+        return 0
     print_results(result, f.type)
     return 0
 

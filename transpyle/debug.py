@@ -24,7 +24,8 @@ from typing import Any
 from .codegen.listing import is_wasm_filename
 
 __all__ = ["wasm_code", "first_line", "break_at", "debug_call", "SourcePdb", "break_source",
-           "source_breakpoint", "source_position", "c_variable", "c_variables"]
+           "source_breakpoint", "source_breakpoints", "source_position", "c_variable",
+           "c_variables"]
 
 
 def wasm_code(target: Any, func: str | int | None = None) -> types.CodeType:
@@ -141,14 +142,19 @@ def _source_maps(target):
     return [smap]
 
 
-def source_breakpoint(target: Any, file: str, line: int, search: int = 20,
-                      prefer=None) -> tuple[str, int, int]:
-    """Where `break file:line` stops: (code filename, listing line, the source line
-    used): the listing line of the first instruction (lowest address) of that source
-    line, or of the next line that has code (up to `search` lines further), as gdb
-    does. `target`: an `Instance`, a `CompiledModule`, or None for every module with
-    DWARF loaded so far (`prefer`, a `SourceMap`, is searched first: the debugger
-    passes the current frame's). `ValueError` if there is no code there."""
+def source_breakpoints(target: Any, file: str, line: int, search: int = 20,
+                       prefer=None) -> tuple[list[tuple[str, int]], int]:
+    """Where `break file:line` stops: ([(code filename, listing line), ...], the source
+    line used). The first location is the listing line of the line's first instruction
+    (its lowest address); the others are where further runs of its code start (a loop
+    the compiler unrolled, a line it duplicated), as gdb sets one breakpoint with
+    several locations. A line without code moves to the next line that has some (up
+    to `search` lines further), as gdb does. `target`: an `Instance`, a
+    `CompiledModule`, or None for every module with DWARF loaded so far (`prefer`, a
+    `SourceMap`, is searched first: the debugger passes the current frame's).
+    `ValueError` if there is no code there."""
+    from .sourcemap import listing_offset
+
     maps = _source_maps(target)
     if prefer is not None and prefer in maps:
         maps.remove(prefer)
@@ -159,40 +165,71 @@ def source_breakpoint(target: Any, file: str, line: int, search: int = 20,
             if not smap.has_file(file):
                 continue
             known = True
-            offsets = smap.offsets_of(file, wanted)
-            if not offsets:
-                continue
-            for offset in offsets:  # the lowest address whose function has a listing
+            starts = smap.offsets_of(file, wanted)[:1] + smap.line_starts(file, wanted)
+            found: list[tuple[str, int]] = []
+            for offset in starts:
                 index = smap.function_of(offset)
                 if index is None:
                     continue
                 fname, lines = smap.listing_of(index)
                 if fname is None:
                     continue
-                from .sourcemap import listing_offset
-
-                best = None
+                with_code = _code_lines(smap, index, fname)
+                best = None  # the first listing line with code that reaches this offset
                 for n, text in enumerate(lines, 1):
                     off = listing_offset(text)
-                    if off is not None and off >= offset and (best is None or off < best[0]):
+                    if (off is not None and off >= offset and (best is None or off < best[0])
+                            and (with_code is None or n in with_code)):
                         best = (off, n)
-                if best is not None:
-                    return fname, best[1], wanted
+                if best is not None and (fname, best[1]) not in found:
+                    found.append((fname, best[1]))
+            if found:
+                return found, wanted
     if not known:
         raise ValueError(f"no source file {file!r} in the DWARF of "
                          f"{'any loaded module' if target is None else repr(target)}")
     raise ValueError(f"no code for {file}:{line} (nor the {search} lines after it)")
 
 
+def _code_lines(smap, index: int, fname: str) -> set[int] | None:
+    """The listing lines of function `index` that have bytecode (a `while True:` or
+    `else:` line has none: a breakpoint there never stops), or None if unknown."""
+    compiled = smap.compiled() if smap.compiled is not None else None
+    if compiled is None:
+        return None
+    code = None
+    if compiled.lazy is not None:
+        fcode, bcode = compiled.lazy.function(index)
+        code = bcode or fcode
+    elif compiled.code.factory is not None:
+        for const in compiled.code.factory.co_consts:
+            if isinstance(const, types.CodeType) and const.co_filename == fname:
+                code = const
+                break
+    if code is None:
+        return None
+    return {line for _, line in dis.findlinestarts(code) if line}
+
+
+def source_breakpoint(target: Any, file: str, line: int, search: int = 20,
+                      prefer=None) -> tuple[str, int, int]:
+    """The first location of `source_breakpoints`: (code filename, listing line, the
+    source line used)."""
+    found, used = source_breakpoints(target, file, line, search, prefer)
+    return found[0][0], found[0][1], used
+
+
 def break_source(debugger: pdb.Pdb, target: Any, file: str, line: int,
-                 **kwargs) -> tuple[str, int]:
-    """Set a breakpoint at source line `file:line` (see `source_breakpoint`); returns
-    (code filename, listing line). Extra arguments go to `Pdb.set_break`."""
-    fname, lineno, _ = source_breakpoint(target, file, line)
-    err = debugger.set_break(fname, lineno, **kwargs)
-    if err:
-        raise ValueError(err)
-    return fname, lineno
+                 **kwargs) -> list[tuple[str, int]]:
+    """Set a breakpoint at source line `file:line`, at each of its locations (see
+    `source_breakpoints`; the first is the line's first instruction); returns the
+    (code filename, listing line) of each. Extra arguments go to `Pdb.set_break`."""
+    found, _ = source_breakpoints(target, file, line)
+    for fname, lineno in found:
+        err = debugger.set_break(fname, lineno, **kwargs)
+        if err:
+            raise ValueError(err)
+    return found
 
 
 def _local_idents(module, index: int) -> list[str]:
@@ -365,21 +402,22 @@ class SourcePdb(pdb.Pdb):
             file, line, cond = m.group("file"), int(m.group("line")), m.group("cond")
             here = _frame_source(self.curframe) if self.curframe is not None else None
             try:
-                fname, lineno, used = source_breakpoint(None, file, line,
-                                                        prefer=here[0] if here else None)
+                found, used = source_breakpoints(None, file, line,
+                                                 prefer=here[0] if here else None)
             except ValueError as err:
                 if "no source file" not in str(err):
                     self.error(str(err))
                     return
             else:
-                err = self.set_break(fname, lineno, temporary, cond)
-                if err:
-                    self.error(err)
-                    return
-                bp = self.get_breaks(fname, lineno)[-1]
                 moved = f" (no code at line {line}: line {used})" if used != line else ""
-                self.message(f"Breakpoint {bp.number} at {file}:{used}{moved}: "
-                             f"{fname}:{lineno}")
+                for fname, lineno in found:
+                    err = self.set_break(fname, lineno, temporary, cond)
+                    if err:
+                        self.error(err)
+                        return
+                    bp = self.get_breaks(fname, lineno)[-1]
+                    self.message(f"Breakpoint {bp.number} at {file}:{used}{moved}: "
+                                 f"{fname}:{lineno}")
                 return
         return super().do_break(arg, temporary)
 
@@ -387,6 +425,16 @@ class SourcePdb(pdb.Pdb):
 
     def do_tbreak(self, arg):
         return self.do_break(arg, True)
+
+    def print_stack_entry(self, frame_lineno, prompt_prefix=pdb.line_prefix):
+        super().print_stack_entry(frame_lineno, prompt_prefix)
+        frame = frame_lineno[0]
+        here = _frame_source(frame)
+        pos = source_position(frame) if here is not None else None
+        if pos is not None and pos[1]:
+            row = here[0].row(here[2])
+            text = here[0].source_text(row.file, row.line) if row is not None else None
+            self.message(f"   {pos[0]}:{pos[1]}" + (f": {text}" if text else ""))
 
     # -- source-line stepping -------------------------------------------------------
 

@@ -135,6 +135,10 @@ class SourceMap:
         """Module byte offsets of the code of `file:line`, lowest first."""
         return self._ask(lambda d: [a + self.code_start for a in d.addresses(file, line)], [])
 
+    def line_starts(self, file: str, line: int) -> list[int]:
+        """Module byte offsets where runs of the code of `file:line` start."""
+        return self._ask(lambda d: [a + self.code_start for a in d.line_starts(file, line)], [])
+
     def function_of(self, offset: int) -> int | None:
         """The function index whose body holds module byte offset `offset`."""
         m = self.module

@@ -128,6 +128,8 @@ def translate(err: Exception) -> BaseException:
     host function). A listener wrapper that saw `err` first has already translated it
     (`error_for_listener`): the same `Trap` object is returned, its stack completed."""
     tb = err.__traceback__
+    if type(err).__name__ == "BdbQuit" and type(err).__module__ == "bdb":
+        return err  # the user quit pdb inside wasm code: not a trap
     cached = getattr(err, "_transpyle_trap", None)
     if cached is not None:
         _attach_stack(cached, tb)

@@ -481,6 +481,24 @@ class DebugInfo:
                 (stmt if row.is_stmt else other).append(row.address)
         return sorted(stmt) or sorted(other)
 
+    def line_starts(self, file: str, line: int) -> list[int]:
+        """Where the code of `file:line` starts, lowest first: the address of each run
+        of rows of that line (a loop unrolled or a line duplicated by the compiler has
+        several), rows of line 0 (compiler-made code) not breaking a run."""
+        out = []
+        inside = False
+        seq_end = None
+        for row, end in zip(self.rows, self._ends):
+            if end != seq_end:
+                seq_end, inside = end, False
+            if row.line == 0:
+                continue
+            match = row.line == line and file_matches(row.file, file)
+            if match and not inside:
+                out.append(row.address)
+            inside = match
+        return sorted(out)
+
     def files(self) -> list[str]:
         return sorted({row.file for row in self.rows})
 
