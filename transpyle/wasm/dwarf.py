@@ -51,7 +51,9 @@ ATE_SIGNED, ATE_SIGNED_CHAR, ATE_FLOAT, ATE_BOOLEAN = 0x05, 0x06, 0x04, 0x02
 
 # forms whose value is an offset into a location or range list section
 _SEC_OFFSET_FORMS = {0x17, 0x06, 0x07}
-_TOMBSTONES = (0xFFFFFFFF, 0xFFFFFFFE)
+# addresses of code the linker dropped: -1, -2, and 0 (no wasm code starts at 0: the code
+# section's content begins with the function count)
+_TOMBSTONES = (0xFFFFFFFF, 0xFFFFFFFE, 0)
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,13 @@ class Variable:
     def location_at(self, address: int) -> Location | None:
         loc = self.location
         if isinstance(loc, list):
+            default = None
             for lo, hi, entry in loc:
-                if lo <= address < hi:
+                if hi == 1 << 64:  # DW_LLE_default_location: where nothing else applies
+                    default = entry
+                elif lo <= address < hi:
                     return entry
-            return None
+            return default
         return loc
 
 
@@ -314,40 +319,42 @@ class DebugInfo:
         self._addrs = [t[0] for t in rows]
         self._ends = [t[1] for t in rows]
 
-    def _line_program(self, data: bytes, offset: int, out: list) -> int:
+    def _line_header(self, data: bytes, offset: int) -> "_LineHeader":
+        """The header of the line program at `offset` of `.debug_line`."""
         r = _R(data, offset)
         length, osize = r.unit_length()
         end = r.pos + length
         if end > len(data):
             raise DwarfError(".debug_line unit runs past the section")
         r.end = end
+        h = _LineHeader()
+        h.r, h.end = r, end
         version = r.u16()
         if not 2 <= version <= 5:
             raise DwarfError(f".debug_line version {version} is not supported")
-        addr_size = 4
+        h.addr_size = 4
         if version >= 5:
-            addr_size = r.u8()
+            h.addr_size = r.u8()
             r.u8()  # segment selector size
         header_length = r.offset(osize)
-        program = r.pos + header_length
-        min_inst = r.u8()
+        h.program = r.pos + header_length
+        h.min_inst = r.u8()
         if version >= 4:
             r.u8()  # maximum operations per instruction (1 for wasm)
-        default_is_stmt = bool(r.u8())
-        line_base = r.s8()
-        line_range = r.u8()
-        opcode_base = r.u8()
-        if line_range == 0:
+        h.default_is_stmt = bool(r.u8())
+        h.line_base = r.s8()
+        h.line_range = r.u8()
+        h.opcode_base = r.u8()
+        if h.line_range == 0:
             raise DwarfError(".debug_line line_range is 0")
-        std_lengths = [r.u8() for _ in range(opcode_base - 1)]
-        if version >= 5:
+        h.std_lengths = [r.u8() for _ in range(h.opcode_base - 1)]
+        if version >= 5:  # entries described by (DW_LNCT_*, form) pairs; numbered from 0
             dirs = [e.get(1, "") for e in self._v5_entries(r, osize)]
             files = []
             for e in self._v5_entries(r, osize):
-                name = e.get(1, "")
                 d = e.get(2, 0)
                 base = dirs[d] if isinstance(d, int) and d < len(dirs) else ""
-                files.append(_join(base, name))
+                files.append(_join(base, e.get(1, "")))
         else:
             dirs = [""]
             while True:
@@ -361,10 +368,18 @@ class DebugInfo:
                 if not name:
                     break
                 d = r.uleb()
-                r.uleb()
-                r.uleb()
+                r.uleb()  # modification time
+                r.uleb()  # length
                 files.append(_join(dirs[d] if d < len(dirs) else "", name))
-        r.pos = program
+        h.files = files
+        return h
+
+    def _line_program(self, data: bytes, offset: int, out: list) -> int:
+        h = self._line_header(data, offset)
+        r, end, files, addr_size, min_inst = h.r, h.end, h.files, h.addr_size, h.min_inst
+        default_is_stmt, line_base, line_range = h.default_is_stmt, h.line_base, h.line_range
+        opcode_base, std_lengths = h.opcode_base, h.std_lengths
+        r.pos = h.program
 
         def file_name(i: int) -> str:
             return files[i] if 0 <= i < len(files) else f"<file {i}>"
@@ -678,47 +693,12 @@ class DebugInfo:
         """The file table of the unit's line program (for DW_AT_call_file)."""
         if stmt_list is None:
             return []
-        data = self.section(".debug_line")
-        r = _R(data, stmt_list[0])
-        length, osize = r.unit_length()
-        r.end = r.pos + length
-        version = r.u16()
-        if version >= 5:
-            r.u8()
-            r.u8()
-        r.offset(osize)
-        r.u8()
-        if version >= 4:
-            r.u8()
-        r.u8()
-        r.s8()
-        r.u8()
-        opcode_base = r.u8()
-        r.pos += opcode_base - 1
-        if version >= 5:
-            dirs = [e.get(1, "") for e in self._v5_entries(r, osize)]
-            files = []
-            for e in self._v5_entries(r, osize):
-                d = e.get(2, 0)
-                files.append(_join(dirs[d] if isinstance(d, int) and d < len(dirs) else "",
-                                   e.get(1, "")))
-            return files
-        dirs = [""]
-        while True:
-            d = r.cstr()
-            if not d:
-                break
-            dirs.append(d)
-        files = [""]
-        while True:
-            name = r.cstr()
-            if not name:
-                break
-            d = r.uleb()
-            r.uleb()
-            r.uleb()
-            files.append(_join(dirs[d] if d < len(dirs) else "", name))
-        return files
+        return self._line_header(self.section(".debug_line"), stmt_list[0]).files
+
+
+class _LineHeader:
+    __slots__ = ("r", "end", "addr_size", "program", "min_inst", "default_is_stmt",
+                 "line_base", "line_range", "opcode_base", "std_lengths", "files")
 
 
 class _Die:
@@ -1038,8 +1018,9 @@ class _Unit:
                 hi = lo + r.uleb()
             elif kind == 4:
                 lo, hi = base + r.uleb(), base + r.uleb()
-            elif kind == 5:  # default location
-                lo, hi = 0, 1 << 64
+            elif kind == 5:  # default location: everywhere no other entry applies
+                out.append((0, 1 << 64, parse_location(r.take(r.uleb()))))
+                continue
             elif kind == 6:
                 base = int.from_bytes(r.take(self.addr_size), "little")
                 continue
