@@ -11,14 +11,15 @@ memory, answers `call_indirect`-style lookups, and attaches function listeners.
 Compiled cache
 --------------
 In memory: one `CompiledModule` per (SHA-256 of the bytes, `ensure_termination`,
-`debug`, feature set); compiling the same bytes twice compiles once. Generated code never
+`debug`, feature set, `lazy`, `fuel`, `source_listings`); compiling the same bytes twice
+compiles once. Generated code never
 depends on imports or listeners (those are per instance), so one compilation serves
 every instance.
 
 On disk (`Engine(cache_dir=...)`, `Runtime(cache_dir=...)`; `default_cache_dir()` is
 the command line's default): one file per entry, named by the SHA-256 of every input
-that changes what is stored: the module's SHA-256, `ensure_termination`, `debug`, the
-feature set, the transpyle version, a fingerprint of transpyle's decoder/validator/codegen
+that changes what is stored: the module's SHA-256, `ensure_termination`, `debug`, `fuel`
+(only when on, so other entries keep their names), the feature set, the transpyle version, a fingerprint of transpyle's decoder/validator/codegen
 sources (an editable checkout changes without a version bump), CPython's bytecode
 magic number, the `bytecode` package version and the cache format. A file is
 
@@ -151,7 +152,9 @@ class CompiledModule:
     termination, `debug` whether it was generated in codegen's debugging layout,
     `fuel` whether it consumes the runtime's fuel (function entries, loop iterations),
     `lazy` (codegen's `ModuleCodegen`, or None) whether functions are translated on
-    their first call.
+    their first call, `source_listings` (None, or where to look for sources) whether
+    the listings interleave DWARF source lines, `source_map` the module's
+    `transpyle.sourcemap.SourceMap` when it has DWARF.
     `module` (the full decoded `Module`) and `info` (the validator's `ModuleInfo`) are
     computed from the bytes on first use when the entry came from the disk cache.
     """
