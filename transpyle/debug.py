@@ -280,8 +280,16 @@ def _read_memory(frame, address: int, t):
     if t.encoding == ATE_FLOAT and size in (4, 8):
         return struct.unpack("<f" if size == 4 else "<d", raw)[0]
     signed = t.encoding in (ATE_SIGNED, ATE_SIGNED_CHAR)
-    value = int.from_bytes(raw, "little", signed=signed)
-    return hex(value) if t.pointer else value
+    return int.from_bytes(raw, "little", signed=signed)
+
+
+def _show(value, t) -> str:
+    """A value as the debugger prints it: pointers in hex."""
+    if t is not None and t.pointer and isinstance(value, int):
+        return hex(value)
+    if isinstance(value, list) and t is not None and t.element is not None:
+        return "[" + ", ".join(_show(v, t.element) for v in value) + "]"
+    return repr(value)
 
 
 def _global_value(frame, index: int):
@@ -331,13 +339,14 @@ def c_variable(frame, name: str) -> tuple[Any, str]:
         if py not in frame.f_locals:
             return None, f"{name} is wasm local {loc.value} ({py}), not set in this frame"
         value = _typed(frame.f_locals[py], var.type)
-        return value, f"{name} = {value!r}  ({tname}, wasm local {loc.value}: Python local {py})"
+        return value, (f"{name} = {_show(value, var.type)}  ({tname}, wasm local {loc.value}: "
+                       f"Python local {py})")
     if loc.kind == "global":
         value = _typed(_global_value(frame, loc.value), var.type)
-        return value, f"{name} = {value!r}  ({tname}, wasm global {loc.value})"
+        return value, f"{name} = {_show(value, var.type)}  ({tname}, wasm global {loc.value})"
     if loc.kind == "const":
         value = _typed(loc.value, var.type)
-        return value, f"{name} = {value!r}  ({tname}, a constant at this line)"
+        return value, f"{name} = {_show(value, var.type)}  ({tname}, a constant at this line)"
     if loc.kind == "memory":
         where = f"DW_OP_fbreg {loc.value:+d}" if loc.frame_base else f"address {loc.value:#x}"
         address = None
@@ -361,14 +370,14 @@ def c_variable(frame, name: str) -> tuple[Any, str]:
         text = f"{name} ({tname}) is in linear memory at {address:#x} ({where})"
         if value is None:
             return None, text + "; its value is not readable as that type"
-        return value, f"{text}: {value!r}"
+        return value, f"{text}: {_show(value, var.type)}"
     if loc.kind == "stack":
         # slots count from the bottom of the function's operand stack, as codegen's
         # s<k>; code compiled with debug=True (transpyle debug) keeps each in a local
         slot = f"s{loc.value}"
         if slot in frame.f_locals:
             value = _typed(frame.f_locals[slot], var.type)
-            return value, (f"{name} = {value!r}  ({tname}, wasm operand stack slot "
+            return value, (f"{name} = {_show(value, var.type)}  ({tname}, wasm operand stack slot "
                            f"{loc.value}: Python local {slot})")
         return None, (f"{name} ({tname}) is on the wasm operand stack here (slot "
                       f"{loc.value}), not in a local: compile with Runtime(debug=True) "

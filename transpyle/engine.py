@@ -18,10 +18,11 @@ every instance.
 
 On disk (`Engine(cache_dir=...)`, `Runtime(cache_dir=...)`; `default_cache_dir()` is
 the command line's default): one file per entry, named by the SHA-256 of every input
-that changes what is stored: the module's SHA-256, `ensure_termination`, `debug`, `fuel`
-(only when on, so other entries keep their names), the feature set, the transpyle version, a fingerprint of transpyle's decoder/validator/codegen
-sources (an editable checkout changes without a version bump), CPython's bytecode
-magic number, the `bytecode` package version and the cache format. A file is
+that changes what is stored: the module's SHA-256, `ensure_termination`, `debug`,
+`fuel` (only when on, so other entries keep their names), the feature set, the
+transpyle version, a fingerprint of transpyle's decoder/validator/codegen sources (an
+editable checkout changes without a version bump), CPython's bytecode magic number,
+the `bytecode` package version and the cache format. A file is
 
     MAGIC (16 bytes) | format (u32) | payload length (u64) | sha256(payload) (32 bytes)
     | payload

@@ -305,7 +305,8 @@ def maps() -> list[SourceMap]:
     return out
 
 
-def source_stack(frames: list[tuple[str, int]], labels: list[str], message: str) -> list[str] | None:
+def source_stack(frames: list[tuple[str, int]], labels: list[str],
+                 message: str) -> list[str] | None:
     """A trap's wasm stack trace with source positions: for each frame (innermost
     first, `(code filename, listing line)`), its label and, when its module has DWARF,
     one `\\t\\tfile:line:col` line per source frame there (inlined calls marked

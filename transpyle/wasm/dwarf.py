@@ -41,9 +41,11 @@ TYPE_TAGS = {0x24: "base", 0x0F: "pointer", 0x16: "typedef", 0x26: "const", 0x35
              0x01: "array", 0x13: "struct", 0x17: "union", 0x04: "enum", 0x10: "reference",
              0x37: "restrict", 0x15: "function"}
 
-AT_LOCATION, AT_NAME, AT_BYTE_SIZE, AT_STMT_LIST, AT_LOW_PC, AT_HIGH_PC = 0x02, 0x03, 0x0B, 0x10, 0x11, 0x12
+AT_LOCATION, AT_NAME, AT_BYTE_SIZE, AT_STMT_LIST = 0x02, 0x03, 0x0B, 0x10
+AT_LOW_PC, AT_HIGH_PC = 0x11, 0x12
 AT_COMP_DIR, AT_ENCODING, AT_FRAME_BASE, AT_TYPE, AT_ABSTRACT_ORIGIN = 0x1B, 0x3E, 0x40, 0x49, 0x31
-AT_SPECIFICATION, AT_RANGES, AT_CALL_COLUMN, AT_CALL_FILE, AT_CALL_LINE = 0x47, 0x55, 0x57, 0x58, 0x59
+AT_SPECIFICATION, AT_RANGES = 0x47, 0x55
+AT_CALL_COLUMN, AT_CALL_FILE, AT_CALL_LINE = 0x57, 0x58, 0x59
 AT_LINKAGE_NAME, AT_STR_OFFSETS_BASE, AT_ADDR_BASE, AT_RNGLISTS_BASE = 0x6E, 0x72, 0x73, 0x74
 AT_LOCLISTS_BASE, AT_MIPS_LINKAGE_NAME = 0x8C, 0x2007
 
@@ -224,7 +226,8 @@ def _cstr_at(data: bytes, offset: int) -> str:
 # -- location expressions -------------------------------------------------------------
 
 _OP_ADDR, _OP_CONST1U, _OP_CONST1S, _OP_CONST2U, _OP_CONST2S = 0x03, 0x08, 0x09, 0x0A, 0x0B
-_OP_CONST4U, _OP_CONST4S, _OP_CONST8U, _OP_CONST8S, _OP_CONSTU, _OP_CONSTS = 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11
+_OP_CONST4U, _OP_CONST4S, _OP_CONST8U, _OP_CONST8S = 0x0C, 0x0D, 0x0E, 0x0F
+_OP_CONSTU, _OP_CONSTS = 0x10, 0x11
 _OP_FBREG, _OP_STACK_VALUE, _OP_WASM_LOCATION, _OP_PIECE = 0x91, 0x9F, 0xED, 0x93
 _OP_PLUS_UCONST = 0x23
 
@@ -903,7 +906,8 @@ class _Unit:
         if kind in ("struct", "union", "enum"):
             size = t.attrs.get(AT_BYTE_SIZE, (None, 0))[0]
             enc = ATE_SIGNED if kind == "enum" else None
-            return TypeInfo(f"{kind} {name or '(anonymous)'}", enc, size if kind == "enum" else None)
+            return TypeInfo(f"{kind} {name or '(anonymous)'}", enc,
+                            size if kind == "enum" else None)
         return TypeInfo(name or kind or "?")
 
     def die_ranges(self, die: _Die) -> list[tuple[int, int]]:
@@ -912,7 +916,8 @@ class _Unit:
         if low is not None and AT_HIGH_PC in attrs:
             lo = self.addr(low)
             hv, hform = attrs[AT_HIGH_PC]
-            hi = self.addr((hv, hform)) if hform in (0x01, 0x1B, 0x29, 0x2A, 0x2B, 0x2C) else lo + hv
+            is_address = hform in (0x01, 0x1B, 0x29, 0x2A, 0x2B, 0x2C)
+            hi = self.addr((hv, hform)) if is_address else lo + hv
             return [] if lo in _TOMBSTONES or (lo == 0 and hi <= 0) else [(lo, hi)]
         rng = attrs.get(AT_RANGES)
         if rng is not None:
