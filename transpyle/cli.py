@@ -68,6 +68,8 @@ def make_runtime(args, **extra):
     kwargs = dict(extra)
     if getattr(args, "lazy", False):
         kwargs["lazy"] = True
+    if getattr(args, "fuel", None) is not None:
+        kwargs["fuel"] = args.fuel
     if cache_dir is not None:
         kwargs["cache_dir"] = str(cache_dir)
     return Runtime(**kwargs)
@@ -160,8 +162,16 @@ def cmd_run(args) -> int:
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
         return 1
+    finally:
+        report_fuel(rt, args)
     print_results(result, f.type)
     return 0
+
+
+def report_fuel(rt, args) -> None:
+    """With --fuel: the fuel left, on stderr (after the run, trapped or not)."""
+    if getattr(args, "fuel", None) is not None:
+        print(f"fuel: {rt.get_fuel()} of {args.fuel} left", file=sys.stderr)
 
 
 def run_wasi(args) -> int:
@@ -203,6 +213,8 @@ def run_wasi(args) -> int:
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
         return 124 if isinstance(e, Interrupted) else 134
+    finally:
+        report_fuel(rt, args)
     return code & 0xFF  # the exit status the OS keeps
 
 
@@ -234,8 +246,10 @@ def cmd_inspect(args) -> int:
             indices = [module.func_index(int(args.func) if args.func.isdigit() else args.func)]
         except KeyError as e:
             raise CliError(str(e.args[0]) if e.args else str(e)) from None
+    with_source = args.source or args.source_dir is not None
     for index in indices:
-        source = module.code.sources[index]
+        source = (module.source(index, with_source=True, source_dir=args.source_dir)
+                  if with_source else module.code.sources[index])
         if tty:
             from rich.console import Console
             from rich.syntax import Syntax
@@ -283,23 +297,40 @@ def cmd_compile(args) -> int:
 
 
 def cmd_debug(args) -> int:
-    from .debug import debug_call
+    import bdb
 
-    rt = make_runtime(args, debug=True)
+    from .debug import SourcePdb, debug_call
+
+    extra = {}
+    if args.source_dir is not None:  # listings show the source lines (pdb's `list`)
+        extra["source_dir"] = args.source_dir
+    rt = make_runtime(args, debug=True, **extra)
     module = compile_file(rt, args.file)
     inst = instantiate(rt, module, args.file)
     f = export_function(inst, args.invoke)
     values = call_args(f, args.args, args.invoke)
     try:
-        result = debug_call(f, *values)
+        result = debug_call(f, *values, debugger=SourcePdb())
     except Trap as e:
         print(f"error: wasm trap: {e}", file=sys.stderr)
         return 1
+    except bdb.BdbQuit:  # `quit` (or the end of the commands)
+        return 0
     print_results(result, f.type)
     return 0
 
 
 # -- argument parsing -------------------------------------------------------------------
+
+def fuel_count(text: str) -> int:
+    try:
+        n = int(text, 0)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= sys.maxsize:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return n
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="transpyle", description="Run and read WebAssembly as Python.")
@@ -322,12 +353,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lazy", action="store_true",
                      help="translate each function on its first call: a large module starts "
                           "sooner (a cached module is used; lazy ones are not cached)")
+    run.add_argument("--fuel", type=fuel_count, metavar="N",
+                     help="trap with 'all fuel consumed' after N function entries and loop "
+                          "iterations (deterministic); prints the fuel left on stderr")
     cache_options(run)
     run.set_defaults(handler=cmd_run)
 
     ins = sub.add_parser("inspect", help="print a module summary and the generated Python")
     ins.add_argument("file")
     ins.add_argument("--func", metavar="NAME", help="only this function (name or index)")
+    ins.add_argument("--source", action="store_true",
+                     help="interleave the source lines named by the module's DWARF (-g)")
+    ins.add_argument("--source-dir", metavar="DIR",
+                     help="like --source, looking for the source files in DIR first")
     ins.set_defaults(handler=cmd_inspect, no_cache=True, cache_dir=None)
 
     comp = sub.add_parser("compile", help="compile into the disk cache")
@@ -335,16 +373,22 @@ def build_parser() -> argparse.ArgumentParser:
     cache_options(comp)
     comp.set_defaults(handler=cmd_compile)
 
-    dbg = sub.add_parser("debug", help="call an export under pdb, stopped at its first line")
+    dbg = sub.add_parser("debug", help="call an export under pdb, stopped at its first line "
+                         "(with `break FILE.c:LINE`, `snext`, `sstep`, `cp NAME` for "
+                         "modules built with -g)")
     dbg.add_argument("file")
     dbg.add_argument("--invoke", metavar="NAME", required=True)
+    dbg.add_argument("--source-dir", metavar="DIR",
+                     help="show the source lines named by the module's DWARF (-g) in the "
+                          "listings, looking for the files in DIR first")
     dbg.set_defaults(handler=cmd_debug, no_cache=True, cache_dir=None)
     return p
 
 
 # options of `run` and `debug` that take a value (the others are flags)
 _FLAG_OPTIONS = ("--no-cache", "--trace", "--lazy", "--help")  # options without a value
-_VALUE_OPTIONS = {"--invoke", "--dir", "--env", "--timeout", "--cache-dir"}
+_VALUE_OPTIONS = {"--invoke", "--dir", "--env", "--timeout", "--cache-dir", "--fuel",
+                  "--source-dir"}
 
 
 def split_guest_args(argv: list[str]) -> tuple[list[str], list[str]]:

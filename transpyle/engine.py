@@ -11,16 +11,18 @@ memory, answers `call_indirect`-style lookups, and attaches function listeners.
 Compiled cache
 --------------
 In memory: one `CompiledModule` per (SHA-256 of the bytes, `ensure_termination`,
-`debug`, feature set); compiling the same bytes twice compiles once. Generated code never
+`debug`, feature set, `lazy`, `fuel`, `source_listings`); compiling the same bytes twice
+compiles once. Generated code never
 depends on imports or listeners (those are per instance), so one compilation serves
 every instance.
 
 On disk (`Engine(cache_dir=...)`, `Runtime(cache_dir=...)`; `default_cache_dir()` is
 the command line's default): one file per entry, named by the SHA-256 of every input
-that changes what is stored: the module's SHA-256, `ensure_termination`, `debug`, the
-feature set, the transpyle version, a fingerprint of transpyle's decoder/validator/codegen
-sources (an editable checkout changes without a version bump), CPython's bytecode
-magic number, the `bytecode` package version and the cache format. A file is
+that changes what is stored: the module's SHA-256, `ensure_termination`, `debug`,
+`fuel` (only when on, so other entries keep their names), the feature set, the
+transpyle version, a fingerprint of transpyle's decoder/validator/codegen sources (an
+editable checkout changes without a version bump), CPython's bytecode magic number,
+the `bytecode` package version and the cache format. A file is
 
     MAGIC (16 bytes) | format (u32) | payload length (u64) | sha256(payload) (32 bytes)
     | payload
@@ -65,6 +67,7 @@ import dataclasses
 import hashlib
 import heapq
 import importlib.util
+import itertools
 import marshal
 import os
 import pickle
@@ -148,8 +151,11 @@ class CompiledModule:
     space, `declared_refs` the functions `ref.func` may name; `imports` and `exports`
     describe the module's interface; `ensure_termination` whether the code checks for
     termination, `debug` whether it was generated in codegen's debugging layout,
+    `fuel` whether it consumes the runtime's fuel (function entries, loop iterations),
     `lazy` (codegen's `ModuleCodegen`, or None) whether functions are translated on
-    their first call.
+    their first call, `source_listings` (None, or where to look for sources) whether
+    the listings interleave DWARF source lines, `source_map` the module's
+    `transpyle.sourcemap.SourceMap` when it has DWARF.
     `module` (the full decoded `Module`) and `info` (the validator's `ModuleInfo`) are
     computed from the bytes on first use when the entry came from the disk cache.
     """
@@ -157,7 +163,8 @@ class CompiledModule:
     def __init__(self, sha256: str, declarations, func_types, declared_refs, code, *,
                  ensure_termination: bool = False, debug: bool = False, module=None,
                  info=None, data: bytes | None = None, from_disk: bool = False,
-                 lazy=None):
+                 lazy=None, fuel: bool = False, source_listings: str | None = None,
+                 source_map=None):
         self.sha256 = sha256
         self.declarations = declarations
         self.func_types = list(func_types)
@@ -165,6 +172,8 @@ class CompiledModule:
         self.code = code
         self.ensure_termination = ensure_termination
         self.debug = debug
+        self.fuel = fuel
+        self.source_listings = source_listings
         self.from_disk = from_disk
         # codegen's ModuleCodegen when functions are translated on first call
         # (`Runtime(lazy=True)`), else None: `code` then holds no factory and fills
@@ -184,6 +193,36 @@ class CompiledModule:
         }
         self.exports = [ExportDescription(e.name, e.kind, spaces[e.kind][e.index])
                         for e in declarations.exports]
+        self._source_map = None
+        self._display = None
+        if getattr(code, "has_dwarf", False):
+            self._register_source_map(source_map)
+
+    def _register_source_map(self, smap) -> None:
+        """A module with DWARF: its code filenames find their `SourceMap` (traps, pdb).
+        Nothing is parsed here; the map reads the module (decoding it from the bytes
+        for a disk-cache entry) on its first question."""
+        from transpyle import sourcemap
+
+        if smap is None:
+            ref = weakref.ref(self)
+
+            def module():
+                c = ref()
+                if c is None:
+                    raise LookupError("the compiled module is gone")
+                return c.module
+
+            smap = sourcemap.SourceMap(module)
+        self._source_map = smap
+        smap.compiled = weakref.ref(self)
+        sourcemap.register(self.code.filenames, smap)
+
+    @property
+    def source_map(self):
+        """The module's `transpyle.sourcemap.SourceMap` (its DWARF), or None when it
+        has no DWARF line table."""
+        return self._source_map
 
     @property
     def module(self):
@@ -226,10 +265,20 @@ class CompiledModule:
                            f"name-section name)")
         raise KeyError(f"a function is named by its index or a name, not {func!r}")
 
-    def source(self, func: int | str) -> str:
+    def source(self, func: int | str, with_source: bool = False,
+               source_dir: str | os.PathLike | None = None) -> str:
         """The generated Python source of one function, by export name, name-section
-        name or index (`KeyError` if unknown or imported)."""
+        name or index (`KeyError` if unknown or imported). `with_source`: interleaved
+        with the source lines DWARF names (`# prog.c:42: total += a[i];` before the
+        first listing line of each source line; the text when the file is found under
+        `source_dir`, the compilation directory or the recorded path). The code's own
+        listing (what tracebacks and pdb show) is unchanged; a module without DWARF
+        gives its plain listing."""
         index = self.func_index(func)
+        if with_source and self._source_map is not None and index >= self.num_imported_funcs:
+            codegen = self.lazy or self._display_codegen()
+            return codegen.source_listing(
+                index, self._source_map, None if source_dir is None else os.fspath(source_dir))
         try:
             if self.lazy is not None and index >= self.num_imported_funcs:
                 self.lazy.function(index)  # translate it now if it was not yet
@@ -238,9 +287,34 @@ class CompiledModule:
             raise KeyError(f"function {func!r} (index {index}) is imported: it has no "
                            f"generated source") from None
 
+    def _display_codegen(self):
+        """A code generator with this module's options, for listings shown only."""
+        if self._display is None:
+            from transpyle.codegen import ModuleCodegen
+
+            self._display = ModuleCodegen(
+                self.module, self.info, module_name=self.declarations.names.module,
+                unique=code_label(self.sha256, self.ensure_termination, self.debug,
+                                  self.fuel, self.source_listings),
+                ensure_termination=self.ensure_termination,
+                debug=self.debug, fuel=self.fuel)
+        return self._display
+
     def __repr__(self) -> str:
         name = self.declarations.names.module
         return f"<CompiledModule {name + ' ' if name else ''}{self.sha256[:12]}>"
+
+
+def code_label(sha: str, ensure_termination: bool = False, debug: bool = False,
+               fuel: bool = False, source_listings: str | None = None) -> str:
+    """The unique part of a module's code filenames (`<wasm://name@LABEL/func>`): the
+    prefix of its SHA-256, and a tag for each option that changes the code or its
+    listing (`_d` debug, `_t` termination checks, `_f` fuel, `_s` source listings), so
+    that one module compiled two ways in one process never shares a linecache entry
+    (pdb would show one's listing for the other's code)."""
+    tag = "".join(c for c, on in (("t", ensure_termination), ("d", debug), ("f", fuel),
+                                  ("s", source_listings is not None)) if on)
+    return sha[:8] + ("_" + tag if tag else "")
 
 
 def _declarations(module):
@@ -272,10 +346,11 @@ def _code_fingerprint() -> str:
     return _fingerprint
 
 
-def _cache_inputs(sha: str, ensure_termination: bool, debug: bool = False) -> dict:
+def _cache_inputs(sha: str, ensure_termination: bool, debug: bool = False,
+                  fuel: bool = False) -> dict:
     import bytecode
 
-    return {
+    inputs = {
         "format": CACHE_FORMAT,
         "module_sha256": sha,
         "ensure_termination": bool(ensure_termination),
@@ -286,6 +361,9 @@ def _cache_inputs(sha: str, ensure_termination: bool, debug: bool = False) -> di
         "python_magic": importlib.util.MAGIC_NUMBER.hex(),
         "bytecode": bytecode.__version__,
     }
+    if fuel:  # only when on: the keys of every other entry stay what they were
+        inputs["fuel"] = True
+    return inputs
 
 
 class _Corrupt(Exception):
@@ -352,7 +430,8 @@ class DiskCache:
         listing.register_listings(code)  # tracebacks and pdb show the listings
         return CompiledModule(inputs["module_sha256"], decl, func_types, declared_refs,
                               code, ensure_termination=inputs["ensure_termination"],
-                              debug=inputs["debug"], data=data, from_disk=True)
+                              debug=inputs["debug"], data=data, from_disk=True,
+                              fuel=inputs.get("fuel", False))
 
     def store(self, inputs: dict, compiled: CompiledModule) -> None:
         """Write the entry atomically; a failure is a `CacheWarning`, never an error."""
@@ -411,8 +490,11 @@ class Engine:
     for a listener per function."""
 
     def __init__(self, *, cache_dir: str | os.PathLike | None = None,
-                 listener_factory=None, max_call_depth: int | None = None):
+                 listener_factory=None, max_call_depth: int | None = None,
+                 fuel: int | None = None):
         self.disk = DiskCache(cache_dir) if cache_dir is not None else None
+        # the fuel budget of every instance made by this engine (Runtime(fuel=N)), or None
+        self.fuel: Fuel | None = None if fuel is None else Fuel(fuel)
         self.listener_factory = listener_factory
         self.max_call_depth = max_call_depth
         self._compiled: dict[tuple, CompiledModule] = {}
@@ -422,7 +504,8 @@ class Engine:
 
     def compile_module(self, module: bytes | bytearray | memoryview, listeners=None,
                        ensure_termination: bool = False, *,
-                       debug: bool = False, progress=None, lazy: bool = False) -> CompiledModule:
+                       debug: bool = False, progress=None, lazy: bool = False,
+                       fuel: bool = False, source_listings: str | None = None) -> CompiledModule:
         """Decode, validate and generate code for the module bytes `module` (cached).
 
         `listeners` is accepted for the interface's sake (wazero compiles listeners
@@ -433,7 +516,10 @@ class Engine:
         function that code generation translates (not at all on a cache hit).
         `lazy`: decode and validate now, translate each function on its first call (a
         disk-cache entry, if there is one, is used as is; lazy compilations are not
-        written to the disk cache).
+        written to the disk cache). `fuel`: function entries and loop headers consume
+        one unit of fuel each (`Runtime(fuel=N)`). `source_listings` (None, or a
+        directory to find sources in, "" for none): the listings of a module with DWARF
+        interleave its source lines, so pdb's `list` shows them (never on disk).
         """
         self._check_open()
         if not isinstance(module, (bytes, bytearray, memoryview)):
@@ -441,7 +527,8 @@ class Engine:
                             f"{type(module).__name__}")
         data = bytes(module)
         sha = hashlib.sha256(data).hexdigest()
-        key = (sha, bool(ensure_termination), bool(debug), FEATURES, bool(lazy))
+        key = (sha, bool(ensure_termination), bool(debug), FEATURES, bool(lazy), bool(fuel),
+               source_listings)
         compiled = self._compiled.get(key)
         if compiled is not None:
             return compiled
@@ -451,17 +538,19 @@ class Engine:
             compiled = self._compiled.get(key)
             if compiled is None:
                 compiled = self._load_or_compile(data, sha, bool(ensure_termination),
-                                                 bool(debug), progress, bool(lazy))
+                                                 bool(debug), progress, bool(lazy),
+                                                 bool(fuel), source_listings)
                 self._compiled[key] = compiled
         with self._lock:
             self._key_locks.pop(key, None)
         return compiled
 
     def _load_or_compile(self, data: bytes, sha: str, ensure_termination: bool,
-                         debug: bool, progress=None, lazy: bool = False):
+                         debug: bool, progress=None, lazy: bool = False,
+                         fuel: bool = False, source_listings: str | None = None):
         inputs = None
-        if self.disk is not None:
-            inputs = _cache_inputs(sha, ensure_termination, debug)
+        if self.disk is not None and source_listings is None:
+            inputs = _cache_inputs(sha, ensure_termination, debug, fuel)
             compiled = self.disk.load(inputs, data)
             if compiled is not None:
                 return compiled
@@ -471,19 +560,26 @@ class Engine:
 
         mod = decode(data)
         info = validate(mod)
-        codegen = ModuleCodegen(mod, info, module_name=mod.names.module, unique=sha[:8],
-                                ensure_termination=ensure_termination, debug=debug)
+        codegen = ModuleCodegen(mod, info, module_name=mod.names.module,
+                                unique=code_label(sha, ensure_termination, debug, fuel,
+                                                  source_listings),
+                                ensure_termination=ensure_termination, debug=debug,
+                                fuel=fuel, source_listings=source_listings)
         if lazy:
             return CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, codegen.code,
                                   ensure_termination=ensure_termination, debug=debug,
-                                  module=mod, info=info, lazy=codegen)
+                                  module=mod, info=info, lazy=codegen, fuel=fuel,
+                                  source_listings=source_listings,
+                                  source_map=codegen.source_map)
         code = codegen.compile_all(progress)
         compiled = CompiledModule(sha, _declarations(mod), info.func_types,
                                   info.declared_refs, code,
                                   ensure_termination=ensure_termination,
-                                  debug=debug, module=mod, info=info)
-        if self.disk is not None:
+                                  debug=debug, module=mod, info=info, fuel=fuel,
+                                  source_listings=source_listings,
+                                  source_map=codegen.source_map)
+        if self.disk is not None and inputs is not None:
             self.disk.store(inputs, compiled)
         return compiled
 
@@ -586,6 +682,13 @@ class ModuleEngine:
             ns["check_termination"] = check_termination
             ns["_interrupt"] = _pending
             INTERRUPTER.register(instance)
+        if compiled.fuel:
+            if engine.fuel is None:
+                from transpyle.errors import LinkError
+
+                raise LinkError("the module was compiled with fuel: instantiate it in a "
+                                "Runtime(fuel=...)")
+            engine.fuel.register(instance)
         # functions not made yet (lazy compilation): index -> where else the stub of
         # f{index} was copied (the namespaces of instances that import it)
         self._stubs: dict[int, list] = {}
@@ -829,6 +932,40 @@ def _new_listener(factory, definition):
         raise TypeError(f"the listener factory returned {listener!r} for "
                         f"{definition.debug_name}: a listener needs before() and after()")
     return listener
+
+
+# -- fuel -----------------------------------------------------------------------------
+
+
+class Fuel:
+    """The fuel budget of an engine (`Runtime(fuel=N)`): code compiled with fuel calls
+    `next(_fuel)` at every function entry and loop header, `_fuel` being
+    `itertools.repeat(None, units_left)` in the namespace of every instance; the
+    StopIteration of an exhausted budget becomes the trap "all fuel consumed"
+    (`boundary.translate`). `next` on it is one C call that allocates nothing, atomic
+    under the GIL, so threads sharing a budget consume it exactly. Refilling makes a
+    new iterator and publishes it in every instance's namespace; running calls see
+    it at their next check."""
+
+    def __init__(self, units: int):
+        self.it = itertools.repeat(None, units)
+        self.instances: weakref.WeakSet = weakref.WeakSet()
+        self.lock = threading.Lock()
+
+    def register(self, instance) -> None:
+        with self.lock:
+            self.instances.add(instance)
+            instance.namespace["_fuel"] = self.it
+
+    def get(self) -> int:
+        """The units left."""
+        return self.it.__length_hint__()
+
+    def set(self, units: int) -> None:
+        with self.lock:
+            self.it = it = itertools.repeat(None, units)
+            for inst in list(self.instances):
+                inst.namespace["_fuel"] = it
 
 
 # -- termination ----------------------------------------------------------------------

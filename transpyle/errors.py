@@ -60,10 +60,22 @@ class Trap(Exception):
         self.wasm_stack = wasm_stack or []
         super().__init__(message)
 
+    _wasm_frames: list | None = None  # (code filename, listing line), innermost first
+
     def __str__(self) -> str:
         if not self.wasm_stack:
             return self.message
-        frames = "\n".join("\t" + f for f in self.wasm_stack)
+        stack = self.wasm_stack
+        if self._wasm_frames:  # frames of modules with DWARF: add their source lines
+            from transpyle.codegen.listing import frame_label
+            from transpyle.sourcemap import source_stack
+
+            detailed = source_stack(self._wasm_frames,
+                                    [frame_label(f) for f, _ in self._wasm_frames],
+                                    self.message)
+            if detailed is not None:
+                stack = detailed
+        frames = "\n".join("\t" + f for f in stack)
         return f"{self.message}\nwasm stack trace:\n{frames}"
 
 

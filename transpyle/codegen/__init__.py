@@ -37,6 +37,7 @@ class CompiledCode:
     func_idents: dict[int, str] = field(default_factory=dict)  # index -> listing identifier
     filenames: dict[int, str] = field(default_factory=dict)  # index -> co_filename
     frame_labels: dict[int, str] = field(default_factory=dict)  # index -> `mod.f(i32) i32`
+    has_dwarf: bool = False  # the module has a DWARF line table (transpyle.sourcemap)
 
 
 _NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
@@ -120,10 +121,11 @@ class ModuleCodegen:
 
     def __init__(self, module: Module, info, *, module_name: str | None = None,
                  ensure_termination: bool = False, debug: bool = False,
-                 unique: str | None = None):
+                 unique: str | None = None, fuel: bool = False, source_listings=None):
         self.module = module
         self.info = info
         self.ensure_termination = ensure_termination
+        self.fuel = fuel
         self.debug = debug
         self.cells = cell_globals(module)
         self.nimp = nimp = module.num_imported_funcs
@@ -140,6 +142,14 @@ class ModuleCodegen:
             code.func_names[index] = shown = display_name(module, index)
             code.filenames[index] = listing.filename(label, idents[index])
             code.frame_labels[index] = f"{mod_label}.{listing.signature_text(shown, finfo.type)}"
+        from ..sourcemap import SourceMap, has_dwarf
+
+        code.has_dwarf = has_dwarf(module)  # section names only: nothing is parsed
+        # listings interleaved with the DWARF source lines (`source_listings`: None, or
+        # the directory to look for sources in, "" for the compilation directories)
+        self.source_map = None
+        if source_listings is not None and code.has_dwarf:
+            self.source_map = SourceMap(module, source_listings or None)
         self._made: dict[int, tuple] = {}
         self._factories: dict[int, types.CodeType] = {}
         self._lock = threading.Lock()
@@ -164,16 +174,34 @@ class ModuleCodegen:
         local_names = {i: python_identifier(n, f"l{i}")
                        for i, n in self.module.names.locals.get(index, {}).items()}
         code = self.code
+        comments = None if self.source_map is None else self.source_map.comment_hook(
+            start=body.offset)
         t = Translator(self.module, finfo, body, self.info.func_types, self.cells,
                        name=ident, filename=code.filenames[index],
                        ensure_termination=self.ensure_termination, tail_funcs=self.tail,
-                       func_idents=self.idents, local_names=local_names, debug=self.debug)
+                       func_idents=self.idents, local_names=local_names, debug=self.debug,
+                       fuel=self.fuel, source_comment=comments)
         tr = t.translate()
         code.sources[index] = tr.listing
         listing.register(code.filenames[index], tr.listing, code.frame_labels[index])
         if index in self.tail:
             return tail_driver(index, len(finfo.type.params), ident), tr.code
         return tr.code, None
+
+    def source_listing(self, index: int, source_map, source_dir: str | None = None) -> str:
+        """The listing of defined function `index` interleaved with the source lines
+        of `source_map` (for display: translated again, nothing registered or kept)."""
+        k = index - self.nimp
+        local_names = {i: python_identifier(n, f"l{i}")
+                       for i, n in self.module.names.locals.get(index, {}).items()}
+        t = Translator(self.module, self.info.funcs[k], self.module.codes[k],
+                       self.info.func_types, self.cells, name=self.idents[index],
+                       filename=self.code.filenames[index],
+                       ensure_termination=self.ensure_termination, tail_funcs=self.tail,
+                       func_idents=self.idents, local_names=local_names, debug=self.debug,
+                       fuel=self.fuel, source_comment=source_map.comment_hook(
+                           source_dir, start=self.module.codes[k].offset))
+        return t.translate().listing
 
     def factory(self, index: int) -> types.CodeType:
         """A factory of function `index` alone: evaluated in an instance's namespace it
@@ -202,16 +230,17 @@ class ModuleCodegen:
 
 def compile_module(module: Module, info, *, module_name: str | None = None,
                    ensure_termination: bool = False, debug: bool = False,
-                   progress=None, unique: str | None = None) -> CompiledCode:
+                   progress=None, unique: str | None = None, fuel: bool = False) -> CompiledCode:
     """Translate every defined function. `ensure_termination` adds the termination
     check at loop headers; `debug` keeps each operand-stack value in a local `s<k>`;
     `progress(done, total)` is called after each function (the CLI's progress bar);
     `unique` (the engine passes a prefix of the module's SHA-256) goes into the code
     objects' filenames, `<wasm://name@unique/function>`, so that listings of different
-    modules with the same names never overwrite each other in linecache."""
+    modules with the same names never overwrite each other in linecache. `fuel`
+    consumes one unit of the runtime's fuel at function entry and loop headers."""
     return ModuleCodegen(module, info, module_name=module_name,
                          ensure_termination=ensure_termination, debug=debug,
-                         unique=unique).compile_all(progress)
+                         unique=unique, fuel=fuel).compile_all(progress)
 
 
 _TAIL_OPS = frozenset({RETURN_CALL, RETURN_CALL_INDIRECT})

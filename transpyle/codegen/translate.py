@@ -292,7 +292,7 @@ class Translator:
                  cell_globals: frozenset, *, name: str, filename: str,
                  ensure_termination: bool = False, tail_funcs: frozenset = frozenset(),
                  func_idents: dict | None = None, local_names: dict | None = None,
-                 debug: bool = False):
+                 debug: bool = False, fuel: bool = False, source_comment=None):
         self.module = module
         self.info = info
         self.code = code
@@ -300,7 +300,14 @@ class Translator:
         self.cell_globals = cell_globals
         self.name = name
         self.filename = filename
-        self.ensure_termination = ensure_termination
+        # fuel is counted where the termination check goes (function entry, loop
+        # headers): either option gives loops their headers
+        self.fuel = fuel
+        self.interrupt_check = ensure_termination
+        self.ensure_termination = ensure_termination or fuel
+        # source_comment(offset) -> comment lines to put before the listing line of
+        # that wasm offset (listings interleaved with DWARF source lines)
+        self.source_comment = source_comment
         self.tail_funcs = tail_funcs
         self.func_idents = func_idents or {}
         self.local_names = local_names or {}
@@ -378,8 +385,15 @@ class Translator:
 
     def line(self, text: str, offset: int | None = None, note: str = "") -> int:
         off = self.offset if offset is None else offset
+        if self.source_comment is not None:
+            self.source_line(off)
         self.listing.append(f"{'    ' * self.indent}{text}  # {note}@{off:#x}")
         return len(self.listing)
+
+    def source_line(self, off: int) -> None:
+        """Before the first listing line of new source lines: their comments."""
+        for comment in self.source_comment(off) or ():
+            self.listing.append(f"{'    ' * self.indent}{comment}")
 
     def stmt(self, text: str, consumed=(), offset: int | None = None) -> int:
         """A listing statement implemented by the current instructions and `consumed`."""
@@ -683,12 +697,27 @@ class Translator:
     def termination_check(self) -> None:
         """`if _interrupt: check_termination()`: one global read and a branch while no
         call's context is done (3-7 ns, against 26-31 ns for calling the check every
-        time); the engine sets `_interrupt` when a watched context is done."""
+        time); the engine sets `_interrupt` when a watched context is done. With
+        fuel, one unit is consumed here first (`fuel_check`)."""
+        if self.fuel:
+            self.fuel_check()
+        if not self.interrupt_check:
+            return
         skip = Label()
         self.emit([I("LOAD_GLOBAL", (False, "_interrupt"))] + Ops.jump_if(False, skip, False, True)
                   + Ops.load_global_callable("check_termination") + Ops.call(0) + [I("POP_TOP")])
         self.place(skip)
         self.stmt("if _interrupt: check_termination()")
+
+    def fuel_check(self) -> None:
+        """`next(_fuel)`: one unit of the runtime's fuel, an `itertools.repeat(None, n)`
+        shared by all its instances (one C call: cheaper than decrementing and testing
+        a counter in a list; RATIONALE.md); the StopIteration of an exhausted budget is
+        the trap "all fuel consumed" (runtime/boundary.py). Emitted only when compiled
+        with fuel."""
+        self.emit(Ops.load_global_callable("next") + [I("LOAD_GLOBAL", (False, "_fuel"))]
+                  + Ops.call(1) + [I("POP_TOP")])
+        self.stmt("next(_fuel)")
 
     def op_block(self, i, imm):
         frame = self.begin_block(i, "block")

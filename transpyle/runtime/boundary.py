@@ -128,6 +128,8 @@ def translate(err: Exception) -> BaseException:
     host function). A listener wrapper that saw `err` first has already translated it
     (`error_for_listener`): the same `Trap` object is returned, its stack completed."""
     tb = err.__traceback__
+    if type(err).__name__ == "BdbQuit" and type(err).__module__ == "bdb":
+        return err  # the user quit pdb inside wasm code: not a trap
     cached = getattr(err, "_transpyle_trap", None)
     if cached is not None:
         _attach_stack(cached, tb)
@@ -150,6 +152,10 @@ def translate(err: Exception) -> BaseException:
         return _trap("integer divide by zero", err, tb)
     if isinstance(err, MemoryError):
         return _trap("out of memory", err, tb)
+    if isinstance(err, StopIteration):  # `next(_fuel)` of an exhausted budget
+        trap = Trap("all fuel consumed")
+        _attach_stack(trap, tb)
+        return trap
     return _internal(err, tb)
 
 
@@ -173,13 +179,22 @@ def wasm_stack(tb) -> list[str]:
     """The wasm frames of a traceback, innermost first, in wazero's format:
     `module.function(i32,i32) i32` (names from the name section, `$<index>` otherwise);
     runs of one function are folded, and at most about 30 lines are kept."""
-    names: list[str] = []
+    return _fold([frame_label(f) for f, _ in wasm_frames(tb)])
+
+
+def wasm_frames(tb) -> list[tuple[str, int]]:
+    """The wasm frames of a traceback, innermost first: (code filename, listing line)."""
+    frames: list[tuple[str, int]] = []
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if is_wasm_filename(filename):
-            names.append(frame_label(filename))
+            frames.append((filename, tb.tb_lineno))
         tb = tb.tb_next
-    names.reverse()
+    frames.reverse()
+    return frames
+
+
+def _fold(names: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(names) and len(out) < _STACK_LIMIT:
@@ -194,9 +209,12 @@ def wasm_stack(tb) -> list[str]:
 
 
 def _attach_stack(trap: Trap, tb) -> None:
-    stack = wasm_stack(tb)
+    frames = wasm_frames(tb)
+    stack = _fold([frame_label(f) for f, _ in frames])
     if len(stack) > len(trap.wasm_stack):
         trap.wasm_stack = stack
+        # for source positions, resolved only when the trap is formatted (Trap.__str__)
+        trap._wasm_frames = frames
 
 
 # -- value conversion -----------------------------------------------------------------

@@ -15,6 +15,7 @@ The namespace (the generated functions' `__globals__`), the contract with codege
               its listener wrapper)
     b{i}      the body of function i when it makes tail calls (f{i} is its driver)
     check_termination, _interrupt   (code compiled with ensure_termination only)
+    _fuel     the runtime's fuel, an itertools.repeat (code compiled with fuel only)
     F{i}      the `Function` object of function i, for `ref.func` (declared refs only)
     mem{m}    memory m's bytearray (grows in place)     M{m}   the `Memory` object
     mem{m}_u32, mem{m}_u64, mem{m}_f64, ...   its typed memoryviews (non-shared only;

@@ -740,6 +740,7 @@ def _decode(data: bytes) -> Module:
         elif sec_id == 12:
             m.data_count = r.u32()
         elif sec_id == 10:
+            m.code_section_offset = start  # DWARF addresses count from here
             code_count = r.len32()
             codes = []
             for _ in range(code_count):

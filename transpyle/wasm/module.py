@@ -110,6 +110,9 @@ class Module:
     customs: list[CustomSection] = field(default_factory=list)
     names: Names = field(default_factory=Names)
     start_offset: int = 0
+    # where the code section's content starts in the module (after its size): DWARF
+    # addresses of wasm code are offsets from here
+    code_section_offset: int = 0
 
     # -- index spaces (imports come first in each) --------------------------------
 
