@@ -34,6 +34,7 @@ FDIV = "fdiv"  # a / b inline when b is non-zero; the helper for +-0 (Python rai
 ROT = "rot"  # rotl/rotr by a constant: a << k | a >> (N-k), a NORM; result WIDE (else the helper)
 F32ARITH = "f32arith"  # BinaryOp in double, rounded once to f32 inline (f32_unpack(f32_pack(r))[0])
 F32DIV = "f32div"  # a / b rounded inline when b is non-zero; the helper for +-0
+FSQRT = "fsqrt"  # sqrt(a) (math.sqrt, a builtin) when a >= 0; the helper for the rest
 
 BITS = {"i32": 32, "i64": 64}
 
@@ -78,6 +79,7 @@ for _name, _op in (("add", BinaryOp.ADD), ("sub", BinaryOp.SUBTRACT), ("mul", Bi
     INLINE[f"f64.{_name}"] = (FARITH, _op)
 
 INLINE["f64.div"] = (FDIV,)
+INLINE["f64.sqrt"] = (FSQRT,)
 # f32 + - * / in double are exactly rounded once more to f32 by a native struct
 # round trip, inline: double rounding is innocuous there (53 >= 2*24+2), and the C cast
 # rounds to nearest even, overflows to inf and keeps a NaN's sign and top payload bits

@@ -1569,6 +1569,20 @@ class Translator:
             a, b = self.pop(2)
             self.push(rtype, f"f32_round({a.text(MUL)} / {b.text(MUL + 1)})", ATOM, [a, b], NORM,
                       a.start)
+        elif kind == L.FSQRT:
+            # a >= 0 (-0 included): math.sqrt, correctly rounded; a negative or NaN
+            # operand (math.sqrt raises ValueError on a < 0) goes to the exact helper
+            slow, end = Label(), Label()
+            t0 = self.temp(0)
+            self.emit([I("STORE_FAST", t0), I("LOAD_FAST", t0), I("LOAD_CONST", 0.0),
+                       I("COMPARE_OP", Compare.GE)] + Ops.jump_if(False, slow, False, True)
+                      + Ops.load_global_callable("sqrt") + [I("LOAD_FAST", t0)] + Ops.call(1)
+                      + [I("JUMP_FORWARD", end)])
+            self.place(slow)
+            self.emit(Ops.load_global_callable("f64_sqrt") + [I("LOAD_FAST", t0)] + Ops.call(1))
+            self.place(end)
+            a, = self.pop(1)
+            self.push(rtype, f"sqrt({a.text(TERN + 1)})", ATOM, [a], NORM, a.start)
         elif kind == L.FNEG:
             a, = self.pop(1)
             self.emit1("UNARY_NEGATIVE")

@@ -14,6 +14,7 @@ for every function of the instance at once.
 
 from __future__ import annotations
 
+import math
 import struct
 
 from transpyle.errors import Trap
@@ -241,6 +242,7 @@ HELPERS.update({
     "load_f32": load_f32, "store_f32": store_f32,
     # f32 rounding inline (codegen/lowering.py F32ARITH): native struct "f", a C cast
     "f32_pack": _F32_NATIVE.pack, "f32_unpack": _F32_NATIVE.unpack, "f32_round": f32_round,
+    "sqrt": math.sqrt,  # f64.sqrt of a >= 0 inline (codegen/lowering.py FSQRT)
     "memory_grow": memory_grow, "memory_fill": memory_fill, "memory_copy": memory_copy,
     "memory_init": memory_init, "data_drop": data_drop,
     "table_get": table_get, "table_set": table_set, "table_size": table_size,
