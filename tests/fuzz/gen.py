@@ -187,6 +187,7 @@ class FuncGen:
         self.scratch: dict[str, int] = {}
         # loop counters and NaN scratch locals: only their own code reads and writes them
         self.reserved: set[int] = set()
+        self.pointers: list[int] = []  # i32 locals holding addresses (pointer_step moves them)
         self.nloops = 0
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -353,9 +354,15 @@ class FuncGen:
     def address(self, size: int) -> tuple[int, int]:
         """Push an i32 address for a `size`-byte access; returns (offset, align exp)."""
         c = self.c
-        k = c.weighted([5, 3, 2, 1])
+        k = c.weighted([5, 3, 2, 1, 6 if self.pointers else 0])
         offset = 0
-        if k == 0:  # in bounds, often aligned
+        if k == 4:  # a pointer local (facts.py proves or refutes its alignment)
+            self.emit(f"local.get {self.pointers[c.draw(len(self.pointers))]}", 0, ("i32",))
+            if c.chance(1, 3):  # plus a constant, by i32.add rather than the offset
+                self.emit(f"i32.const {c.draw(4) * (size if c.chance(1, 2) else 1)}", 0, ("i32",))
+                self.emit("i32.add", 2, ("i32",))
+            offset = c.draw(8) * (size if c.chance(3, 4) else 1)
+        elif k == 0:  # in bounds, often aligned
             a = c.draw(PAGE // size) * size if c.chance(1, 2) else c.draw(PAGE - size + 1)
             self.emit(f"i32.const {a:#x}", 0, ("i32",))
         elif k == 1:  # a computed address, masked into the page
@@ -431,7 +438,7 @@ class FuncGen:
             1,  # return
             4,  # call
             3,  # call_indirect
-            2,  # memory.size / grow / fill / copy
+            4 if self.pointers else 2,  # memory.size / grow / fill / copy, pointer steps
             1,  # nop
         ]
         if self.budget <= 0:
@@ -715,8 +722,10 @@ class FuncGen:
 
     def memory_op(self) -> None:
         c = self.c
-        k = c.draw(4)
-        if k == 0:
+        k = c.draw(8 if self.pointers else 4)
+        if k >= 4:
+            self.pointer_step()
+        elif k == 0:
             self.emit("memory.size", 0, ("i32",))
         elif k == 1:
             self.emit(f"i32.const {c.draw(3)}", 0, ("i32",))
@@ -732,7 +741,32 @@ class FuncGen:
             self.emit(f"i32.const {c.draw(64)}", 0, ("i32",))
             self.emit("memory.copy", 3)
 
+    def pointer_step(self) -> None:
+        """Move a pointer local: by a multiple of 8 mostly, sometimes by 4 or 1, masked
+        back into the page or not."""
+        c = self.c
+        p = self.pointers[c.draw(len(self.pointers))]
+        step = (8, 16, 24, 4, 1, 0xFFFFFFF8, 2)[c.weighted([4, 2, 1, 2, 2, 1, 1])]
+        self.emit(f"local.get {p}", 0, ("i32",))
+        self.emit(f"i32.const {step:#x}", 0, ("i32",))
+        self.emit("i32.add", 2, ("i32",))
+        if c.chance(1, 3):
+            self.emit(f"i32.const {(0x7FF8, 0xFFF0, 0x7FFF)[c.draw(3)]:#x}", 0, ("i32",))
+            self.emit("i32.and", 2, ("i32",))
+        if c.chance(1, 3):
+            self.emit(f"local.tee {p}")
+            self.emit("drop", 1)
+        else:
+            self.emit(f"local.set {p}", 1)
+
     def generate(self) -> str:
+        for _ in range(self.c.draw(3)):  # pointer locals, set once at entry
+            p = self.new_local("i32")
+            self.reserved.add(p)
+            self.pointers.append(p)
+            base = self.c.draw(PAGE // 8 - 64) * 8 + (self.c.draw(8) if self.c.chance(1, 4) else 0)
+            self.emit(f"i32.const {base:#x}", 0, ("i32",))
+            self.emit(f"local.set {p}", 1)
         while self.step():
             pass
         self.finalize(self.frames[0])
