@@ -4,30 +4,31 @@ An aligned load can index a typed memoryview (`mem0_f64[a // 8]`) instead of tes
 the alignment at run time, and an aligned store can assign through one instead of
 calling `pack_f64`: both only where the address is *proven* a multiple of the access
 size. The proof is the number of low bits known to be zero ("trailing zeros", 0 =
-nothing known, the width = the value is 0), computed by one abstract run of the body:
+nothing known, the width = the value is 0), found by one forward abstract run of the
+body, flow-sensitive (compilers reuse a local for a loop counter, then a pointer):
 
-- each local gets one fact for the whole function (flow-insensitive): the weakest of
-  its initial value's (a parameter: nothing; a declared local: 0, all zeros) and of
-  every value stored into it; values on the stack are computed instruction by
-  instruction from the table below, using the locals' facts;
-- the locals' facts start optimistic and are weakened until nothing changes (a
-  local's fact only goes down, so this ends; two or three runs in practice), which
-  makes loops sound: a back edge brings a value some `local.set` stored;
+- the state is one fact per local (a parameter: nothing; a declared local: its 0);
+  `local.set`/`tee` replace a local's fact by the value's, and values on the stack are
+  computed instruction by instruction from the table below;
+- every branch sends its state to its label; a block's `end` continues with the
+  weakest (the meet) of the fall-through state and the states sent to it, `else`
+  starts from the state at the `if`;
+- a loop is walked from the state it is entered with; if its back edges bring a
+  weaker state, it is walked again from the meet, until nothing changes (facts only
+  go down); after three walks the locals still changing are taken as unknown, so a
+  loop is walked at most four times (two in practice);
 - block parameters at a loop header and block results at an `end` or `else` are
-  treated as unknown (other edges may bring other values), everything else a stack
-  slot holds is the value the simulation computed for it.
+  unknown; code after `br`, `return` or `unreachable` is not walked.
 
 A fact that does not hold cannot make code wrong where it is used unchecked: the view
 is only indexed when the alignment is proven, and an out-of-bounds index still raises
 IndexError, the out-of-bounds trap. The differential fuzzer (tests/fuzz) runs over all
-of it.
+of it, with pointer locals made for the purpose.
 """
 
 from __future__ import annotations
 
 from ..wasm import opcodes as op
-
-I32_OPS = {"i32", "i64"}
 
 # trailing-zero transfer functions of integer instructions: name -> kind
 _MIN = "min"  # add, sub, or, xor: as aligned as the less aligned operand
@@ -59,99 +60,63 @@ def _tz(value: int, width: int) -> int:
 
 def address_alignment(info, body: list, func_types: list, types: list) -> dict[int, int]:
     """For each memory instruction of `body` (by index) whose address is known to have
-    low zero bits: how many. Only instructions with some alignment proven are listed.
-
-    One walk over the body turns every value stored into a local and every address
-    into a small expression over constants and locals; the locals' facts are then
-    solved on those expressions alone (a fixpoint, from optimistic to sound), and each
-    address's expression evaluated once."""
+    low zero bits: how many. Only instructions with some alignment proven are listed."""
     if not any(code in _MEMORY_OPS for code, _, _ in body):
         return {}
-    assigned, addresses = _walk(info, body, func_types, types)
-    if not addresses:
-        return {}
-    nparams = len(info.type.params)
-    local_tz = [0] * nparams + [64] * (len(info.local_types) - nparams)
-    for k in range(nparams):
-        assigned.pop(k, None)  # a parameter's fact is nothing: it stays 0
-    changed = True
-    rounds = 0
-    while changed:
-        changed = False
-        rounds += 1
-        if rounds > 70:  # each round lowers a fact of at most 64: never in practice
-            return {}
-        for k, nodes in assigned.items():
-            cur = local_tz[k]
-            for node in nodes:
-                v = _eval(node, local_tz)
-                if v < cur:
-                    cur = v
-            if cur < local_tz[k]:
-                local_tz[k] = cur
-                changed = True
-    out = {}
-    for i, (node, offset) in addresses.items():
-        t = _eval(node, local_tz)
-        if offset:
-            t = min(t, _tz(offset, 64))
-        if t:
-            out[i] = t
-    return out
+    out = _walk(info, body, func_types, types)
+    return {i: t for i, t in out.items() if t}
 
 
-def _eval(node, local_tz) -> int:
-    """The trailing zeros an expression node is known to have (iteratively: a node may
-    be a long chain)."""
-    if node.__class__ is int:
-        return node
-    if node is None:
-        return 0
-    kind = node[0]
-    if kind is _LOCAL:
-        return local_tz[node[1]]
-    w = node[3]
-    if kind is _SHL:
-        r = _eval(node[1], local_tz) + node[2]
-    elif kind is _KEEP:
-        r = _eval(node[1], local_tz)
-    else:
-        a, b = _eval(node[1], local_tz), _eval(node[2], local_tz)
-        if kind is _MIN:
-            r = a if a < b else b
-        elif kind is _MAX:
-            r = a if a > b else b
-        else:  # _SUM
-            r = a + b
-    return r if r < w else w
+def _meet(a: list | None, b: list | None) -> list | None:
+    """The weakest of two states (None: unreachable, which any state is stronger than)."""
+    if a is None:
+        return None if b is None else list(b)
+    if b is None:
+        return a
+    return [x if x < y else y for x, y in zip(a, b)]
 
 
-_LOCAL = "local"
-_MAX_NODE_DEPTH = 12  # deeper expressions become unknown (bounded evaluation)
+class _Frame:
+    __slots__ = ("kind", "start", "end", "els", "entry", "merge", "header", "backs", "walks")
+
+    def __init__(self, kind, start, end, els, entry):
+        self.kind = kind
+        self.start = start  # index of the block/loop/if instruction (-1: the function)
+        self.end = end  # index of its end
+        self.els = els  # index of its else, or None
+        self.entry = entry  # an if's state at entry (for else), a loop's at its header
+        self.merge = None  # meet of the states sent to the end (block, if)
+        self.header = entry  # a loop's header state of the current walk
+        self.backs = None  # meet of the states back edges send (loop)
+        self.walks = 1
+
 
 # instruction categories for the walk (one dict lookup per instruction)
-_CONST, _GET, _SET, _ARITH, _MEM, _SELECT, _LOOP, _JOIN, _OTHER = range(9)
+(_CONST, _GET, _SET, _TEE, _ARITH, _MEM, _SELECT, _BLOCK, _LOOP, _IF, _ELSE, _END, _BR,
+ _BR_IF, _BR_TABLE, _DEAD, _OTHER) = range(17)
+_MAX_WALKS = 3  # walks of one loop before the locals still changing become unknown
 
 
-def _walk(info, body, func_types, types):
-    """Expression nodes, per stack position, for one pass over the body: the nodes
-    assigned to each local, and each memory access's (address node, offset)."""
+def _walk(info, body, func_types, types) -> dict[int, int]:
     heights = info.heights
-    starts = {end: start for start, end in info.ends.items()}
-    elses = {e: start for start, e in info.elses.items()}
-    block_types = info.block_types
+    ends, elses, block_types = info.ends, info.elses, info.block_types
     size = info.max_height + 2
-    st: list = [None] * size  # expression node per stack position (None: unknown)
-    depth = [0] * size  # its depth
+    st = [0] * size  # trailing zeros per stack position
     kst: list = [None] * size  # known constant per stack position
-    assigned: dict[int, list] = {}
-    addresses: dict[int, tuple] = {}
-    category = _CATEGORY
-    transfer = _BY_CODE
-    width_of = _WIDTH
-    nresults = _FIXED_RESULTS
-    local_nodes: dict[int, tuple] = {}
-    for i in range(len(body)):
+    nparams = len(info.type.params)
+    state: list | None = [0] * nparams + [64] * (len(info.local_types) - nparams)
+    frames = [_Frame("func", -1, len(body) - 1, None, None)]
+    out: dict[int, int] = {}
+    category, transfer, width_of, nresults = _CATEGORY, _BY_CODE, _WIDTH, _FIXED_RESULTS
+    n = len(body)
+    i = 0
+    while i < n:
+        if state is None:  # dead code: on to the else or end of the innermost frame
+            f = frames[-1]
+            if f.kind == "if" and f.els is not None and i <= f.els:
+                i = f.els
+            else:
+                i = f.end
         code, imm, _off = body[i]
         c = category.get(code, _OTHER)
         h = heights[i]
@@ -162,87 +127,132 @@ def _walk(info, body, func_types, types):
             if r:
                 hn = heights[i + 1]
                 for j in range(max(0, hn - r), hn):
-                    st[j] = None
+                    st[j] = 0
                     kst[j] = None
         elif c == _GET:
-            node = local_nodes.get(imm)
-            if node is None:
-                node = local_nodes[imm] = (_LOCAL, imm)
-            st[h] = node
-            depth[h] = 1
+            st[h] = state[imm]
             kst[h] = None
         elif c == _CONST:
             st[h] = _tz(imm, 32 if code == op.I32_CONST else 64)
-            depth[h] = 0
             kst[h] = imm
         elif c == _SET:
             if h:
-                node = st[h - 1]
-                nodes = assigned.get(imm)
-                if nodes is None:
-                    assigned[imm] = [node]
-                elif node not in nodes:
-                    nodes.append(node)
+                state[imm] = st[h - 1]
+        elif c == _TEE:
+            if h:
+                state[imm] = st[h - 1]
+                kst[h - 1] = None
         elif c == _ARITH:
             kind = transfer[code]
             w = width_of[code]
-            if kind is _KEEP:
+            if kind is _KEEP:  # wrap keeps 32 bits, the extensions all of them
                 if h:
-                    a = st[h - 1]
-                    if a is not None and a.__class__ is not int:
-                        st[h - 1] = (_KEEP, a, None, w)
-                    elif a is not None and a > w:
+                    if st[h - 1] > w:
                         st[h - 1] = w
                     kst[h - 1] = None
-                continue
-            if h < 2:
-                continue
-            a, b = st[h - 2], st[h - 1]
-            d = max(depth[h - 2], depth[h - 1]) + 1
-            if kind is _SHL:
-                k = kst[h - 1]
-                node = None if k is None or a is None else (_SHL, a, k & (w - 1), w)
-            elif a is None or b is None:
-                node = (a if b is None else b) if kind is _MAX else None
-            elif a.__class__ is int and b.__class__ is int:  # both known: fold
-                node = min(a, b) if kind is _MIN else max(a, b) if kind is _MAX else a + b
-                node = node if node < w else w
-                d = 0
-            else:
-                node = (kind, a, b, w)
-            st[h - 2] = node if d <= _MAX_NODE_DEPTH else None
-            depth[h - 2] = d
-            kst[h - 2] = None
+            elif h >= 2:
+                a, b = st[h - 2], st[h - 1]
+                if kind is _MIN:
+                    r = a if a < b else b
+                elif kind is _MAX:
+                    r = a if a > b else b
+                elif kind is _SUM:
+                    r = a + b
+                else:  # shl
+                    k = kst[h - 1]
+                    r = a + (k & (w - 1)) if k is not None else 0
+                st[h - 2] = r if r < w else w
+                kst[h - 2] = None
         elif c == _MEM:
             a = h - _MEM_OPERANDS[code]
-            if a >= 0 and st[a] is not None:
-                addresses[i] = (st[a], imm[1])
+            if a >= 0:
+                t = st[a]
+                offset = imm[1]
+                if offset:
+                    t = min(t, _tz(offset, 64))
+                out[i] = t  # the last walk over this instruction decides
             if nresults[code]:
                 hn = heights[i + 1] - 1
-                st[hn] = None
+                st[hn] = 0
                 kst[hn] = None
         elif c == _SELECT:
             if h >= 3:
-                a, b = st[h - 3], st[h - 2]
-                st[h - 3] = None if a is None or b is None else (
-                    _MIN, a, b, 64)
-                depth[h - 3] = max(depth[h - 3], depth[h - 2]) + 1
-                if depth[h - 3] > _MAX_NODE_DEPTH:
-                    st[h - 3] = None
+                st[h - 3] = min(st[h - 3], st[h - 2])
                 kst[h - 3] = None
-        elif c == _LOOP:  # parameters at the header: back edges bring other values
-            for j in range(max(0, h - len(block_types[i].params)), h):
-                st[j] = None
-                kst[j] = None
-        else:  # _JOIN: end or else: the block's results or parameters are unknown
-            start = starts.get(i) if code == op.END else elses.get(i)
-            if start is not None:
-                ft = block_types[start]
-                base = heights[start] - len(ft.params) - (1 if body[start][0] == op.IF else 0)
-                for j in range(max(0, base), max(base, heights[i + 1])):
-                    st[j] = None
-                    kst[j] = None
-    return assigned, addresses
+        elif c == _BLOCK:
+            frames.append(_Frame("block", i, ends[i], None, None))
+        elif c == _LOOP:
+            f = _Frame("loop", i, ends[i], None, list(state))
+            frames.append(f)
+            _unknown_params(st, kst, h, len(block_types[i].params))
+        elif c == _IF:
+            frames.append(_Frame("if", i, ends[i], elses.get(i), list(state)))
+        elif c == _ELSE:
+            f = frames[-1]
+            f.merge = _meet(f.merge, state)
+            state = list(f.entry)
+            base = heights[f.start] - 1 - len(block_types[f.start].params)
+            _unknown_from(st, kst, base, heights[i + 1])
+        elif c == _END:
+            f = frames[-1]
+            if f.kind == "func":
+                break
+            if f.kind == "loop":
+                if f.backs is not None:
+                    header = _meet(f.header, f.backs)
+                    if header != f.header:  # back edges bring weaker facts: walk again
+                        if f.walks >= _MAX_WALKS:
+                            header = [0 if x != y else x for x, y in zip(header, f.header)]
+                        f.walks += 1
+                        f.header, f.backs = header, None
+                        state = list(header)
+                        i = f.start + 1
+                        _unknown_params(st, kst, heights[f.start],
+                                        len(block_types[f.start].params))
+                        continue
+                frames.pop()  # the loop's end is reached by falling through only
+            else:
+                if f.kind == "if" and f.els is None:  # the false edge: the entry state
+                    f.merge = _meet(f.merge, f.entry)
+                state = _meet(f.merge, state)
+                frames.pop()
+                base = heights[f.start] - len(block_types[f.start].params) - (
+                    1 if f.kind == "if" else 0)
+                _unknown_from(st, kst, base, heights[i + 1])
+        elif c == _BR:
+            _send(frames[-1 - imm], state)
+            state = None
+        elif c == _BR_IF:
+            _send(frames[-1 - imm], state)
+        elif c == _BR_TABLE:
+            labels, default = imm
+            for d in set(labels) | {default}:
+                _send(frames[-1 - d], state)
+            state = None
+        else:  # _DEAD: return, unreachable, return_call*: nothing follows
+            state = None
+        i += 1
+    return out
+
+
+def _send(frame: _Frame, state: list) -> None:
+    """A branch to `frame`'s label with `state`."""
+    if frame.kind == "loop":
+        frame.backs = _meet(frame.backs, state)
+    elif frame.kind != "func":
+        frame.merge = _meet(frame.merge, state)
+
+
+def _unknown_params(st, kst, h, nparams) -> None:
+    for j in range(max(0, h - nparams), h):
+        st[j] = 0
+        kst[j] = None
+
+
+def _unknown_from(st, kst, base, top) -> None:
+    for j in range(max(0, base), max(base, top)):
+        st[j] = 0
+        kst[j] = None
 
 
 _NO_RESULTS = frozenset({
@@ -266,8 +276,10 @@ def _results(code: int, imm, func_types: list, types: list) -> int:
 
 
 _CATEGORY = {op.I32_CONST: _CONST, op.I64_CONST: _CONST, op.LOCAL_GET: _GET,
-             op.LOCAL_SET: _SET, op.LOCAL_TEE: _SET, op.SELECT: _SELECT, op.SELECT_T: _SELECT,
-             op.LOOP: _LOOP, op.END: _JOIN, op.ELSE: _JOIN}
+             op.LOCAL_SET: _SET, op.LOCAL_TEE: _TEE, op.SELECT: _SELECT, op.SELECT_T: _SELECT,
+             op.BLOCK: _BLOCK, op.LOOP: _LOOP, op.IF: _IF, op.ELSE: _ELSE, op.END: _END,
+             op.BR: _BR, op.BR_IF: _BR_IF, op.BR_TABLE: _BR_TABLE, op.RETURN: _DEAD,
+             op.UNREACHABLE: _DEAD, op.RETURN_CALL: _DEAD, op.RETURN_CALL_INDIRECT: _DEAD}
 _CATEGORY.update((code, _ARITH) for code in _BY_CODE)
 _CATEGORY.update((code, _MEM) for code in _MEMORY_OPS)
 _FIXED_RESULTS = {info.code: len(info.results) for info in op.OPS.values()
