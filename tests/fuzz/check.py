@@ -50,7 +50,7 @@ class Mismatch:
     args: tuple | None = None
 
     def __str__(self) -> str:
-        where = f"run{self.args}" if self.args is not None else "compile"
+        where = (f"{self.args[0]}{self.args[1]}" if self.args is not None else "compile")
         return f"{self.kind} at {where}: {self.detail}"
 
 
@@ -79,18 +79,19 @@ class Oracle:
         except Exception as e:  # noqa: BLE001 - any rejection is the generator's fault
             raise GeneratorError(str(e)) from None
 
-    def run(self, module, program: Program, args: tuple):
+    def run(self, module, program: Program, call: tuple):
+        name, args = call
         store = wasmtime.Store(self.engine)
         store.set_fuel(FUEL)
         inst = wasmtime.Instance(store, module, [])
         ex = inst.exports(store)
         try:
-            r = ex["run"](store, *args)
+            r = ex[name](store, *args)
             if r is None:
                 r = ()
             elif not isinstance(r, (list, tuple)):
                 r = (r,)
-            outcome = ("ok", tuple(v & M[t] for v, t in zip(r, program.run_results)))
+            outcome = ("ok", tuple(v & M[t] for v, t in zip(r, program.results[name])))
         except wasmtime.Trap as trap:
             if trap.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
                 raise TooLong() from None
@@ -124,11 +125,12 @@ class Subject:
         self.compiled += 1
         return self.runtime(debug).compile(wasm)
 
-    def run(self, rt, compiled, args: tuple):
+    def run(self, rt, compiled, call: tuple):
+        name, args = call
         inst = rt.instantiate(compiled)
         ex = inst.exports
         try:
-            r = ex["run"].call_raw(*args)
+            r = ex[name].call_raw(*args)
             outcome = ("ok", tuple(r))
         except transpyle.Trap as trap:
             msg = str(trap).split("\n")[0]

@@ -21,12 +21,14 @@ canonical positive NaN when it is one (`x if x == x else nan`); abs, neg, copysi
 reinterpretations, loads, stores and constants keep NaN payloads, and both engines must
 agree on them bit for bit.
 
-The exported `run` takes and returns only integers (floats as their bits) and calls f0;
-`gbits` returns every global's bits. All decisions come from a `Choices` (choices.py).
+The exported `run` (f0), `run1`, `run2`, ... take and return only integers (floats as
+their bits), each calling its function, so that every function runs; `gbits` returns
+every global's bits. All decisions come from a `Choices` (choices.py).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 from transpyle.wasm.opcodes import BY_NAME
@@ -106,6 +108,7 @@ FLOAT_EDGES = {
 }
 CANONICAL_NAN = {"f32": "nan:0x400000", "f64": "nan:0x8000000000000"}
 
+DATA_BASE, DATA_SIZE = 1024, 2048  # random bytes, where the pointer locals start
 MAX_FUNCS = 4
 MAX_DEPTH = 4  # nested blocks, loops and ifs
 MAX_LOOP_DEPTH = 2
@@ -162,11 +165,10 @@ class FuncType:
 
 @dataclass
 class Program:
-    """A generated module: its text, the signature of `run` and the argument lists."""
+    """A generated module: its text, its entry points and the calls to make."""
     wat: str
-    run_params: tuple  # carrier types
-    run_results: tuple  # carrier types
-    args: list = field(default_factory=list)  # argument tuples (raw bits)
+    results: dict  # export name -> result carrier types
+    args: list = field(default_factory=list)  # calls: (export name, argument bits)
     choices: list = field(default_factory=list)
 
 
@@ -308,7 +310,7 @@ class FuncGen:
         elif k == 8:
             self.value(t, depth - 1)
             self.value(t, depth - 1)
-            self.value("i32", depth - 1)
+            self.condition(depth - 1)
             self.emit("select" if c.chance(1, 2) else f"select (result {t})", 3, (t,))
         elif k == 9:
             self.value(t, depth - 1)
@@ -319,13 +321,29 @@ class FuncGen:
             self.emit(f"block (result {t})", 0, ())
             self.frames.append(Frame("block", (), (t,), len(self.stack), mult=self.mult))
             self.value(t, depth - 1)
-            self.value("i32", depth - 1)
+            self.condition(depth - 1)
             self.emit("br_if 0", 1, ())
             if c.chance(1, 2):
                 self.emit("drop", 1, ())
                 self.value(t, depth - 1)
             self.frames.pop()
             self.emit("end")
+
+    def condition(self, depth: int) -> None:
+        """Push an i32 condition that is zero about half of the time (a random value is
+        almost never zero, and the code a taken branch skips would then never run)."""
+        c = self.c
+        k = c.weighted([2, 1, 3, 3])
+        if k == 0:
+            self.emit(f"i32.const {c.draw(2)}", 0, ("i32",))
+        elif k == 1:
+            self.emit(f"i32.const {c.bits(32):#x}", 0, ("i32",))
+        elif k == 2:  # one bit of a value
+            self.value("i32", max(0, depth))
+            self.emit(f"i32.const {1 << c.draw(32):#x}", 0, ("i32",))
+            self.emit("i32.and", 2, ("i32",))
+        else:
+            self.value("i32", max(0, depth))
 
     def call_value(self, t: str, depth: int) -> None:
         """A call of a later function with t as its first result (extras dropped)."""
@@ -351,10 +369,11 @@ class FuncGen:
         self.emit(f"call $f{j}", len(ft.params), ft.results)
 
     # -- memory -------------------------------------------------------------------------
-    def address(self, size: int) -> tuple[int, int]:
-        """Push an i32 address for a `size`-byte access; returns (offset, align exp)."""
+    def address(self, size: int, pointer: bool = False) -> tuple[int, int]:
+        """Push an i32 address for a `size`-byte access (through a pointer local, if
+        `pointer`); returns (offset, align exp)."""
         c = self.c
-        k = c.weighted([5, 3, 2, 1, 6 if self.pointers else 0])
+        k = 4 if pointer else c.weighted([5, 3, 2, 1, 6 if self.pointers else 0])
         offset = 0
         if k == 4:  # a pointer local (facts.py proves or refutes its alignment)
             self.emit(f"local.get {self.pointers[c.draw(len(self.pointers))]}", 0, ("i32",))
@@ -466,7 +485,7 @@ class FuncGen:
                 self.emit("drop", 1)
         elif k == 6:
             if len(avail) >= 2 and avail[-1] == avail[-2]:
-                self.value("i32", 2)
+                self.condition(2)
                 t = avail[-1]
                 self.emit("select" if c.chance(1, 2) else f"select (result {t})", 3, (t,))
         elif k == 7:
@@ -554,12 +573,25 @@ class FuncGen:
             mult *= n
             self.reserved.add(counter)
         if kind == "if":
-            self.value("i32", 2)
+            self.condition(2)
             self.emit(f"if{self.block_type(params, results)}", 1 + nparams, params)
         else:
             self.emit(f"{kind}{self.block_type(params, results)}", nparams, params)
         self.frames.append(Frame(kind, params, results, len(self.stack) - nparams, counter,
                                  mult=mult))
+        if kind == "loop" and self.pointers and c.chance(3, 4):
+            # a pointer loop: an access through a pointer at the top of the body, before
+            # any step (what the back edges' facts decide), the step, a back edge
+            t = TYPES[c.draw(4)]
+            name, size = LOADS[t][-1] if t in ("i32", "i64") and c.chance(1, 2) else (
+                LOADS[t][c.draw(len(LOADS[t]))])
+            name, size = max(LOADS[t], key=lambda x: x[1]) if c.chance(1, 2) else (name, size)
+            offset, align = self.address(size, pointer=True)
+            self.emit(self.memarg(name, offset, align), 1, (t,))
+            self.emit(f"global.set {self.mod.global_of(t)}", 1)
+            self.pointer_step()  # and the step, which the back edges carry
+            if c.chance(2, 3):
+                self.back_edge(0)
 
     def nloop_depth(self) -> int:
         return sum(1 for f in self.frames if f.kind == "loop")
@@ -632,27 +664,37 @@ class FuncGen:
     def br_if(self) -> None:
         c = self.c
         d = c.draw(len(self.frames))
+        loops = [k for k in range(len(self.frames)) if self.frames[-1 - k].kind == "loop"]
+        if loops and c.chance(1, 2):  # the innermost loop's back edge, more often
+            d = loops[0]
+        frame = self.frames[-1 - d]
+        if frame.kind == "loop":
+            self.back_edge(d)
+            return
+        self.push_label_values(frame.label_types)
+        self.condition(2)
+        if c.chance(1, 3):  # a statement between the condition and the branch
+            self.statement()
+        self.emit(f"br_if {d}", 1)
+        self.after_br_if()
+
+    def back_edge(self, d: int) -> None:
+        """`br_if d` to a loop, taken while its countdown lasts: (counter := counter -
+        1) > 0, so each entry of the loop takes at most its count of back edges."""
         frame = self.frames[-1 - d]
         self.push_label_values(frame.label_types)
-        if frame.kind == "loop":  # a back edge, taken while the countdown lasts
-            k = frame.counter
-            self.emit(f"local.get {k}", 0, ("i32",))
-            self.emit("i32.const 1", 0, ("i32",))
-            self.emit("i32.sub", 2, ("i32",))
-            self.emit(f"local.tee {k}")
-            self.emit("i32.const 0", 0, ("i32",))
-            self.emit("i32.gt_s", 2, ("i32",))
-        else:
-            k = c.weighted([2, 2, 5])
-            if k == 0:
-                self.emit(f"i32.const {c.draw(2)}", 0, ("i32",))
-            elif k == 1:
-                self.emit(f"i32.const {c.bits(32):#x}", 0, ("i32",))
-            else:
-                self.value("i32", 2)
-            if c.chance(1, 3):  # a statement between the condition and the branch
-                self.statement()
+        k = frame.counter
+        self.emit(f"local.get {k}", 0, ("i32",))
+        self.emit("i32.const 1", 0, ("i32",))
+        self.emit("i32.sub", 2, ("i32",))
+        self.emit(f"local.tee {k}")
+        self.emit("i32.const 0", 0, ("i32",))
+        self.emit("i32.gt_s", 2, ("i32",))
         self.emit(f"br_if {d}", 1)
+        self.after_br_if()
+
+    def after_br_if(self) -> None:
+        c = self.c
         if c.chance(1, 3):  # the fall-through path goes on with the values carried
             if c.chance(1, 2):
                 self.statement()
@@ -764,7 +806,8 @@ class FuncGen:
             p = self.new_local("i32")
             self.reserved.add(p)
             self.pointers.append(p)
-            base = self.c.draw(PAGE // 8 - 64) * 8 + (self.c.draw(8) if self.c.chance(1, 4) else 0)
+            base = DATA_BASE + self.c.draw(DATA_SIZE // 8 - 32) * 8 + (
+                self.c.draw(8) if self.c.chance(1, 4) else 0)
             self.emit(f"i32.const {base:#x}", 0, ("i32",))
             self.emit(f"local.set {p}", 1)
         while self.step():
@@ -810,27 +853,37 @@ class ModuleGen:
         for base in (0, PAGE - 64):
             data = "".join("\\%02x" % c.draw(256) for _ in range(c.draw(65)))
             lines.append(f'  (data (i32.const {base}) "{data}")')
+        # DATA_SIZE bytes of noise from one seed, where the pointer locals point: reads
+        # of zeros would hide an access at the wrong address
+        if c.chance(3, 4):
+            noise = random.Random(c.bits(32)).randbytes(DATA_SIZE)
+            text = "".join("\\%02x" % b for b in noise)
+            lines.append(f'  (data (i32.const {DATA_BASE}) "{text}")')
         lines.extend(funcs)
-        # run: integer carriers in and out, f0 in between
-        f0 = self.types[0]
-        run_params = tuple(CARRIER[t] for t in f0.params)
-        run_results = tuple(CARRIER[t] for t in f0.results)
-        body = []
-        for k, t in enumerate(f0.params):
-            body.append(f"local.get {k}")
-            if t != CARRIER[t]:
-                body.append(f"{t}.reinterpret_{CARRIER[t]}")
-        body.append("call $f0")
-        nres = len(f0.results)
-        scratch = len(f0.params)
-        body += [f"local.set {scratch + k}" for k in reversed(range(nres))]
-        for k, t in enumerate(f0.results):
-            body.append(f"local.get {scratch + k}")
-            if t != CARRIER[t]:
-                body.append(f"{CARRIER[t]}.reinterpret_{t}")
-        locs = f" (local {' '.join(f0.results)})" if nres else ""
-        lines.append(f'  (func (export "run"){FuncType(run_params, run_results).wat()}{locs}\n    '
-                     + "\n    ".join(body) + ")")
+        # run (f0), run1, run2, ...: each function called from Python, integer carriers
+        # in and out (floats as their bits), so every function runs, called or not
+        entries = {}
+        for i, ft in enumerate(self.types):
+            name = "run" if i == 0 else f"run{i}"
+            params = tuple(CARRIER[t] for t in ft.params)
+            results = tuple(CARRIER[t] for t in ft.results)
+            entries[name] = (i, params, results)
+            body = []
+            for k, t in enumerate(ft.params):
+                body.append(f"local.get {k}")
+                if t != CARRIER[t]:
+                    body.append(f"{t}.reinterpret_{CARRIER[t]}")
+            body.append(f"call $f{i}")
+            nres = len(ft.results)
+            scratch = len(ft.params)
+            body += [f"local.set {scratch + k}" for k in reversed(range(nres))]
+            for k, t in enumerate(ft.results):
+                body.append(f"local.get {scratch + k}")
+                if t != CARRIER[t]:
+                    body.append(f"{CARRIER[t]}.reinterpret_{t}")
+            locs = f" (local {' '.join(ft.results)})" if nres else ""
+            lines.append(f'  (func (export "{name}"){FuncType(params, results).wat()}{locs}'
+                         f'\n    ' + "\n    ".join(body) + ")")
         gb = []
         for i, t in enumerate(GLOBAL_TYPES):
             gb.append(f"global.get {i}")
@@ -839,17 +892,19 @@ class ModuleGen:
         res = " ".join(CARRIER[t] for t in GLOBAL_TYPES)
         lines.append(f'  (func (export "gbits") (result {res})\n    ' + "\n    ".join(gb) + ")")
         lines.append(")")
-        args = []
-        for _ in range(1 + c.draw(3)):
-            a = []
-            for t in f0.params:
-                if c.chance(1, 2):
-                    edges = INT_EDGES.get(t) or FLOAT_EDGES[t]
-                    a.append(edges[c.draw(len(edges))])
-                else:
-                    a.append(c.bits(WIDTH[t]))
-            args.append(tuple(a))
-        return Program("\n".join(lines) + "\n", run_params, run_results, args, c.used())
+        calls = []
+        for name, (i, _, _) in entries.items():
+            for _ in range(1 + c.draw(3) if i == 0 else 1):
+                a = []
+                for t in self.types[i].params:
+                    if c.chance(1, 2):
+                        edges = INT_EDGES.get(t) or FLOAT_EDGES[t]
+                        a.append(edges[c.draw(len(edges))])
+                    else:
+                        a.append(c.bits(WIDTH[t]))
+                calls.append((name, tuple(a)))
+        return Program("\n".join(lines) + "\n", {k: v[2] for k, v in entries.items()}, calls,
+                       c.used())
 
 
 def generate(choices: Choices) -> Program:
