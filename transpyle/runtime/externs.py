@@ -390,7 +390,9 @@ class Function:
     def __call__(self, *args, ctx=None):
         """Call with natural values; None, the result, or a tuple of results.
 
-        `ctx` is accepted for the API's sake; contexts are not implemented yet."""
+        `ctx` is accepted for the API's sake and not used here: a host function called
+        from Python runs no wasm code to watch; an instance's functions are
+        `engine.InstanceFunction`s, which run in `ctx`."""
         return self._conv.natural_call(self.fn, args, self._max_call_depth)
 
     def call_raw(self, *args, ctx=None) -> list:
