@@ -7,3 +7,10 @@ a mismatch is reduced automatically to a small module and saved.
 
 `tests/test_fuzz_programs.py` runs a bounded, seeded slice of it in the test suite.
 """
+
+import sys
+from pathlib import Path
+
+_TESTS = str(Path(__file__).resolve().parents[1])
+if _TESTS not in sys.path:  # `import wasm_oracle` (the tests' shared oracle) from here too
+    sys.path.append(_TESTS)

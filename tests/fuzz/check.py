@@ -16,25 +16,13 @@ import wasmtime
 
 import transpyle
 
+from wasm_oracle import TRAP_CODE_MESSAGES  # wasmtime's trap codes -> the spec's messages
+
 from .gen import Program
 
 M = {"i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF}
 FUEL = 20_000_000  # wasmtime's budget per call: generated code is bounded far below it
 TIMEOUT = 20.0  # seconds one transpyle call may take before it counts as a hang
-WASMTIME_TRAPS = {
-    "INTEGER_DIVISION_BY_ZERO": "integer divide by zero",
-    "INTEGER_OVERFLOW": "integer overflow",
-    "BAD_CONVERSION_TO_INTEGER": "invalid conversion to integer",
-    "MEMORY_OUT_OF_BOUNDS": "out of bounds memory access",
-    "HEAP_MISALIGNED": "out of bounds memory access",
-    "UNREACHABLE": "unreachable",
-    "STACK_OVERFLOW": "call stack exhausted",
-    "TABLE_OUT_OF_BOUNDS": "undefined element",
-    "INDIRECT_CALL_TO_NULL": "uninitialized element",
-    "BAD_SIGNATURE": "indirect call type mismatch",
-}
-
-
 class GeneratorError(Exception):
     """wasmtime rejected a generated module: a bug of the generator, not of transpyle."""
 
@@ -70,7 +58,7 @@ class Oracle:
         config.consume_fuel = True
         config.cranelift_opt_level = "none"  # compile speed; semantics do not depend on it
         self.engine = wasmtime.Engine(config)
-        self.traps = {getattr(wasmtime.TrapCode, k): v for k, v in WASMTIME_TRAPS.items()
+        self.traps = {getattr(wasmtime.TrapCode, k): v for k, v in TRAP_CODE_MESSAGES.items()
                       if hasattr(wasmtime.TrapCode, k)}
 
     def module(self, wasm: bytes):
