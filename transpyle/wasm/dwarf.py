@@ -928,18 +928,9 @@ class _Unit:
         value, form = attr
         out = []
         if self.version < 5:
-            data = self.dwarf.section(".debug_ranges")
-            r = _R(data, value)
-            base = self.base
-            while True:
-                lo, hi = r.u32(), r.u32()
-                if lo == 0 and hi == 0:
-                    return out
-                if lo == 0xFFFFFFFF:
-                    base = hi
-                    continue
-                if base + lo not in _TOMBSTONES and lo != hi:
-                    out.append((base + lo, base + hi))
+            r = _R(self.dwarf.section(".debug_ranges"), value)
+            return [(lo, hi) for lo, hi in self._v4_list(r)
+                    if lo not in _TOMBSTONES and lo != hi]
         data = self.dwarf.section(".debug_rnglists")
         if form == 0x23:  # rnglistx
             at = self.rnglists_base + value * self.osize
@@ -986,22 +977,29 @@ class _Unit:
             return self.location_list(value, form)
         return None
 
+    def _v4_list(self, r):
+        """The ranges of a DWARF 4 range or location list read from `r`, made absolute
+        (base address selection entries applied), up to its end-of-list entry; a
+        location list's caller reads each entry's expression before the next range."""
+        base = self.base
+        while True:
+            lo, hi = r.u32(), r.u32()
+            if lo == 0 and hi == 0:
+                return
+            if lo == 0xFFFFFFFF:
+                base = hi
+                continue
+            yield base + lo, base + hi
+
     def location_list(self, value: int, form: int) -> list:
         out = []
         if self.version < 5:
-            data = self.dwarf.section(".debug_loc")
-            r = _R(data, value)
-            base = self.base
-            while True:
-                lo, hi = r.u32(), r.u32()
-                if lo == 0 and hi == 0:
-                    return out
-                if lo == 0xFFFFFFFF:
-                    base = hi
-                    continue
-                expr = r.take(r.u16())
-                if base + lo not in _TOMBSTONES:
-                    out.append((base + lo, base + hi, parse_location(expr)))
+            r = _R(self.dwarf.section(".debug_loc"), value)
+            for lo, hi in self._v4_list(r):
+                expr = r.take(r.u16())  # each entry's expression follows its range
+                if lo not in _TOMBSTONES:
+                    out.append((lo, hi, parse_location(expr)))
+            return out
         data = self.dwarf.section(".debug_loclists")
         if form == 0x22:  # loclistx
             at = self.loclists_base + value * self.osize
