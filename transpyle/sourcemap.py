@@ -22,6 +22,7 @@ import re
 import threading
 import warnings
 
+from .runtime.boundary import fold_frames
 from .wasm import opcodes as O
 from .wasm.dwarf import DebugInfo, LineRow, file_matches
 
@@ -335,16 +336,5 @@ def source_stack(frames: list[tuple[str, int]], labels: list[str],
                     text += (f"\n\t\t{smap.display_name(file)}:{line}:{col}"
                              + (" (inlined)" if inlined else ""))
         entries.append(text)
-    out: list[str] = []
-    i = 0
-    limit = 30
-    while i < len(entries) and len(out) < limit:
-        j = i
-        while j < len(entries) and entries[j] == entries[i]:
-            j += 1
-        out.append(entries[i] if j - i == 1 else f"{entries[i]} (x{j - i})")
-        i = j
-    if i < len(entries):
-        out.append(f"... {len(entries) - i} more frames")
-    return out
+    return fold_frames(entries)
 

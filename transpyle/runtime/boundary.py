@@ -179,7 +179,7 @@ def wasm_stack(tb) -> list[str]:
     """The wasm frames of a traceback, innermost first, in wazero's format:
     `module.function(i32,i32) i32` (names from the name section, `$<index>` otherwise);
     runs of one function are folded, and at most about 30 lines are kept."""
-    return _fold([frame_label(f) for f, _ in wasm_frames(tb)])
+    return fold_frames([frame_label(f) for f, _ in wasm_frames(tb)])
 
 
 def wasm_frames(tb) -> list[tuple[str, int]]:
@@ -194,7 +194,9 @@ def wasm_frames(tb) -> list[tuple[str, int]]:
     return frames
 
 
-def _fold(names: list[str]) -> list[str]:
+def fold_frames(names: list[str]) -> list[str]:
+    """A trap's frame lines with runs of identical frames folded (`f (x3)`), at most
+    _STACK_LIMIT of them, then how many more there were."""
     out: list[str] = []
     i = 0
     while i < len(names) and len(out) < _STACK_LIMIT:
@@ -210,7 +212,7 @@ def _fold(names: list[str]) -> list[str]:
 
 def _attach_stack(trap: Trap, tb) -> None:
     frames = wasm_frames(tb)
-    stack = _fold([frame_label(f) for f, _ in frames])
+    stack = fold_frames([frame_label(f) for f, _ in frames])
     if len(stack) > len(trap.wasm_stack):
         trap.wasm_stack = stack
         # for source positions, resolved only when the trap is formatted (Trap.__str__)
